@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The built-in devices: each is a vc_device_ops table, the plugin ABI. */
+#ifndef VIRTIOCHECK_DEVICES_H
+#define VIRTIOCHECK_DEVICES_H
+
+#include "virtiocheck/device.h"
+
+extern const struct vc_device_ops vc_rng_device_ops;
+
+/* Look a built-in device up by name ("rng"); NULL if unknown. */
+const struct vc_device_ops *vc_device_lookup(const char *name);
+
+#endif

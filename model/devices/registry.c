@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <string.h>
+
+#include "devices.h"
+
+static const struct vc_device_ops *const builtin[] = {
+	&vc_rng_device_ops,
+};
+
+const struct vc_device_ops *vc_device_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if (strcmp(builtin[i]->name, name) == 0)
+			return builtin[i];
+	return NULL;
+}

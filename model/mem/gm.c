@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+#define _GNU_SOURCE
+#include "gm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct gm {
+	int fd;
+	unsigned n;
+	uint64_t total;
+	struct gm_region_info r[GM_REGIONS_MAX];
+};
+
+struct gm_view {
+	gm_t *gm;
+	uint8_t *base;          /* host address of memfd offset 0 */
+	uint8_t *written;       /* one bit per byte of the memfd, or NULL */
+	char name[32];
+};
+
+static uint64_t page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+	return p > 0 ? (uint64_t)p : 4096;
+}
+
+gm_t *gm_create(const struct gm_region_spec *regions, unsigned n)
+{
+	uint64_t ps = page_size(), off = 0, prev_end = 0;
+	gm_t *gm;
+	unsigned i;
+
+	if (!regions || n == 0 || n > GM_REGIONS_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	gm = calloc(1, sizeof(*gm));
+	if (!gm)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint64_t gpa = regions[i].gpa, size = regions[i].size, end;
+
+		if (size == 0 || gpa % ps || size % ps || __builtin_add_overflow(gpa, size, &end) ||
+		    (i > 0 && gpa < prev_end) || __builtin_add_overflow(off, size, &off)) {
+			free(gm);
+			errno = EINVAL;
+			return NULL;
+		}
+		gm->r[i].gpa = gpa;
+		gm->r[i].size = size;
+		gm->r[i].fd_offset = off - size;
+		prev_end = end;
+	}
+	gm->n = n;
+	gm->total = off;
+	gm->fd = memfd_create("virtiocheck-guest", MFD_CLOEXEC);
+	if (gm->fd < 0 || ftruncate(gm->fd, (off_t)gm->total) < 0) {
+		int e = errno;
+
+		if (gm->fd >= 0)
+			close(gm->fd);
+		free(gm);
+		errno = e;
+		return NULL;
+	}
+	return gm;
+}
+
+void gm_destroy(gm_t *gm)
+{
+	if (!gm)
+		return;
+	close(gm->fd);
+	free(gm);
+}
+
+int gm_fd(const gm_t *gm) { return gm->fd; }
+unsigned gm_region_count(const gm_t *gm) { return gm->n; }
+uint64_t gm_total_size(const gm_t *gm) { return gm->total; }
+
+const struct gm_region_info *gm_region(const gm_t *gm, unsigned i)
+{
+	return i < gm->n ? &gm->r[i] : NULL;
+}
+
+gm_view_t *gm_view_map(gm_t *gm, const char *name)
+{
+	gm_view_t *v = calloc(1, sizeof(*v));
+	void *p;
+
+	if (!v)
+		return NULL;
+	p = mmap(NULL, gm->total, PROT_READ | PROT_WRITE, MAP_SHARED, gm->fd, 0);
+	if (p == MAP_FAILED) {
+		free(v);
+		return NULL;
+	}
+	v->gm = gm;
+	v->base = p;
+	snprintf(v->name, sizeof(v->name), "%s", name ? name : "view");
+	return v;
+}
+
+void gm_view_unmap(gm_view_t *v)
+{
+	if (!v)
+		return;
+	munmap(v->base, v->gm->total);
+	free(v->written);
+	free(v);
+}
+
+const char *gm_view_name(const gm_view_t *v) { return v->name; }
+
+/* File offset of [gpa, gpa + len) if it lies wholly inside one region. */
+static bool locate(const gm_t *gm, uint64_t gpa, uint64_t len, uint64_t *fd_off)
+{
+	unsigned i;
+
+	for (i = 0; i < gm->n; i++) {
+		const struct gm_region_info *r = &gm->r[i];
+		uint64_t rel;
+
+		if (gpa < r->gpa)
+			return false; /* sorted: gpa is in a hole */
+		rel = gpa - r->gpa;
+		if (rel > r->size)
+			continue;
+		/* subtract first: no overflow for any len */
+		if (len > r->size - rel)
+			return false;
+		if (rel == r->size && len == 0 && i + 1 < gm->n && gm->r[i + 1].gpa == gpa)
+			continue; /* adjacent region starts here; either is fine */
+		*fd_off = r->fd_offset + rel;
+		return true;
+	}
+	return false;
+}
+
+static void track_mark(gm_view_t *v, uint64_t off, uint64_t len)
+{
+	uint64_t i;
+
+	for (i = off; i < off + len; i++)
+		v->written[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+bool gm_range_ok(const gm_view_t *v, uint64_t gpa, uint64_t len)
+{
+	uint64_t off;
+
+	return locate(v->gm, gpa, len, &off);
+}
+
+void *gm_translate(gm_view_t *v, uint64_t gpa, uint64_t len, enum gm_access access)
+{
+	uint64_t off;
+
+	if (!locate(v->gm, gpa, len, &off))
+		return NULL;
+	if (v->written && (access & GM_WRITE))
+		track_mark(v, off, len);
+	return v->base + off;
+}
+
+int gm_read(gm_view_t *v, uint64_t gpa, void *dst, uint64_t len)
+{
+	void *p = gm_translate(v, gpa, len, GM_READ);
+
+	if (!p)
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+int gm_write(gm_view_t *v, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = gm_translate(v, gpa, len, GM_WRITE);
+
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	return 0;
+}
+
+int gm_track_enable(gm_view_t *v, bool on)
+{
+	if (!on) {
+		free(v->written);
+		v->written = NULL;
+		return 0;
+	}
+	if (!v->written) {
+		v->written = calloc(1, (v->gm->total + 7) / 8);
+		if (!v->written)
+			return -1;
+	}
+	return 0;
+}
+
+void gm_track_clear(gm_view_t *v)
+{
+	if (v->written)
+		memset(v->written, 0, (v->gm->total + 7) / 8);
+}
+
+static uint64_t count_bits(const uint8_t *bm, uint64_t off, uint64_t len)
+{
+	uint64_t i, n = 0;
+
+	for (i = off; i < off + len; i++)
+		n += (bm[i >> 3] >> (i & 7)) & 1u;
+	return n;
+}
+
+uint64_t gm_track_count(const gm_view_t *v, uint64_t gpa, uint64_t len)
+{
+	uint64_t off;
+
+	if (!v->written || !locate(v->gm, gpa, len, &off))
+		return 0;
+	return count_bits(v->written, off, len);
+}
+
+uint64_t gm_track_total(const gm_view_t *v)
+{
+	return v->written ? count_bits(v->written, 0, v->gm->total) : 0;
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Split virtqueue, device side (VIRTIO 1.2 2.7). Everything read from the
+ * rings is hostile: each shared field is loaded once into a local, checked,
+ * and only the local is used. The first broken rule is reported to the owner
+ * (its choke point) and the queue refuses all work until reset.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vq_split.h"
+#include "vq_split_layout.h"
+#include "virtiocheck/clause.h"
+
+struct vq_dev {
+	gm_view_t *mem;
+	vc_violation_fn sink;
+	void *owner;
+
+	struct vq_split_cfg cfg;
+	struct virtq_desc *desc;
+	struct virtq_avail *avail;
+	struct virtq_used *used;
+	bool enabled;
+	bool broken;
+	bool suppr_flags_reported;
+
+	uint16_t last_avail;     /* next avail ring position to consume */
+	uint16_t used_idx;       /* used idx as written, not yet published */
+	uint16_t used_published; /* used idx as of the last flush */
+	bool notify_wanted;
+
+	struct vc_seg *segs;     /* scratch for one element: 2 * size */
+	uint64_t *inflight;      /* bitmap of outstanding heads */
+	uint64_t *writable;      /* writable bytes of each outstanding head */
+	uint32_t n_inflight;
+	struct vq_dev_stats stats;
+};
+
+vq_dev_t *vq_dev_new(gm_view_t *mem, vc_violation_fn sink, void *owner)
+{
+	vq_dev_t *vq = calloc(1, sizeof(*vq));
+
+	if (!vq)
+		return NULL;
+	vq->mem = mem;
+	vq->sink = sink;
+	vq->owner = owner;
+	vq->notify_wanted = true;
+	return vq;
+}
+
+static void release_arrays(vq_dev_t *vq)
+{
+	free(vq->segs);
+	free(vq->inflight);
+	free(vq->writable);
+	vq->segs = NULL;
+	vq->inflight = NULL;
+	vq->writable = NULL;
+}
+
+void vq_dev_free(vq_dev_t *vq)
+{
+	if (!vq)
+		return;
+	release_arrays(vq);
+	free(vq);
+}
+
+void vq_dev_reset(vq_dev_t *vq)
+{
+	release_arrays(vq);
+	vq->desc = NULL;
+	vq->avail = NULL;
+	vq->used = NULL;
+	vq->enabled = false;
+	vq->broken = false;
+	vq->suppr_flags_reported = false;
+	vq->last_avail = 0;
+	vq->used_idx = 0;
+	vq->used_published = 0;
+	vq->notify_wanted = true;
+	vq->n_inflight = 0;
+	memset(&vq->stats, 0, sizeof(vq->stats));
+	memset(&vq->cfg, 0, sizeof(vq->cfg));
+}
+
+bool vq_dev_enabled(const vq_dev_t *vq) { return vq->enabled; }
+bool vq_dev_broken(const vq_dev_t *vq) { return vq->broken; }
+void vq_dev_set_broken(vq_dev_t *vq) { vq->broken = true; }
+uint32_t vq_dev_inflight(const vq_dev_t *vq) { return vq->n_inflight; }
+const struct vq_dev_stats *vq_dev_stats(const vq_dev_t *vq) { return &vq->stats; }
+uint32_t vq_dev_walk_limit(const vq_dev_t *vq) { return 2u * vq->cfg.size + 1; }
+
+__attribute__((format(printf, 5, 6)))
+static void report(vq_dev_t *vq, enum vc_severity sev, const char *clause, uint32_t head,
+		   const char *fmt, ...)
+{
+	struct vc_violation v;
+	va_list ap;
+
+	memset(&v, 0, sizeof(v));
+	v.clause = clause;
+	v.severity = sev;
+	v.queue = vq->cfg.index;
+	v.avail_idx = vq->last_avail;
+	v.head = head;
+	va_start(ap, fmt);
+	vsnprintf(v.msg, sizeof(v.msg), fmt, ap);
+	va_end(ap);
+	if (sev == VC_SEV_FATAL)
+		vq->broken = true;
+	if (vq->sink)
+		vq->sink(vq->owner, &v);
+}
+
+#define FAIL(vq, clause, head, ...)                                   \
+	do {                                                          \
+		report((vq), VC_SEV_FATAL, (clause), (head), __VA_ARGS__); \
+		return VC_POP_BROKEN;                                 \
+	} while (0)
+
+static bool is_pow2(uint32_t x) { return x && !(x & (x - 1)); }
+
+int vq_dev_enable(vq_dev_t *vq, const struct vq_split_cfg *cfg)
+{
+	uint32_t words;
+
+	vq_dev_reset(vq);
+	vq->cfg = *cfg;
+	if (!is_pow2(cfg->size) || cfg->size > VIRTQ_SIZE_MAX)
+		FAIL(vq, CL_DRV_PCI_COMMON, VC_NO_INDEX,
+		     "split ring queue size %u is not a power of two in 1..32768", cfg->size);
+	if (cfg->desc % VIRTQ_DESC_ALIGN || cfg->driver % VIRTQ_AVAIL_ALIGN ||
+	    cfg->device % VIRTQ_USED_ALIGN)
+		FAIL(vq, CL_DRV_VIRTQUEUES, VC_NO_INDEX,
+		     "misaligned ring parts: desc 0x%llx (16), driver 0x%llx (2), device 0x%llx (4)",
+		     (unsigned long long)cfg->desc, (unsigned long long)cfg->driver,
+		     (unsigned long long)cfg->device);
+	/* Both rings are read by the device; only the used ring is written. */
+	vq->desc = gm_translate(vq->mem, cfg->desc, virtq_desc_bytes(cfg->size), GM_READ);
+	vq->avail = gm_translate(vq->mem, cfg->driver, virtq_avail_bytes(cfg->size) + 2, GM_READ);
+	vq->used = gm_translate(vq->mem, cfg->device, virtq_used_bytes(cfg->size) + 2,
+				GM_READ | GM_WRITE);
+	if (!vq->desc || !vq->avail || !vq->used)
+		FAIL(vq, CL_DRV_VIRTQUEUES, VC_NO_INDEX,
+		     "ring part outside guest memory: desc 0x%llx, driver 0x%llx, device 0x%llx",
+		     (unsigned long long)cfg->desc, (unsigned long long)cfg->driver,
+		     (unsigned long long)cfg->device);
+	words = (cfg->size + 63) / 64;
+	vq->segs = calloc(2u * cfg->size, sizeof(*vq->segs));
+	vq->inflight = calloc(words, sizeof(*vq->inflight));
+	vq->writable = calloc(cfg->size, sizeof(*vq->writable));
+	if (!vq->segs || !vq->inflight || !vq->writable) {
+		release_arrays(vq);
+		report(vq, VC_SEV_FATAL, CL_HARNESS_LIMIT, VC_NO_INDEX, "out of host memory");
+		return -1;
+	}
+	vq->enabled = true;
+	return 0;
+}
+
+static bool inflight_test(const vq_dev_t *vq, uint32_t head)
+{
+	return (vq->inflight[head / 64] >> (head % 64)) & 1u;
+}
+
+static void inflight_set(vq_dev_t *vq, uint32_t head, bool on)
+{
+	if (on)
+		vq->inflight[head / 64] |= 1ull << (head % 64);
+	else
+		vq->inflight[head / 64] &= ~(1ull << (head % 64));
+}
+
+/* Keep the driver notifying us: avail_event tracks what we consumed. */
+static void publish_avail_event(vq_dev_t *vq)
+{
+	if (vq->cfg.event_idx && vq->notify_wanted)
+		le16_store_release(virtq_avail_event(vq->used, vq->cfg.size), vq->last_avail);
+}
+
+void vq_dev_set_notify(vq_dev_t *vq, bool enable)
+{
+	vq->notify_wanted = enable;
+	if (!vq->enabled)
+		return;
+	if (vq->cfg.event_idx)
+		publish_avail_event(vq);
+	else
+		le16_store_release(&vq->used->flags, enable ? 0 : VIRTQ_USED_F_NO_NOTIFY);
+}
+
+struct desc_copy {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+static inline void desc_load(const struct virtq_desc *d, struct desc_copy *c)
+{
+	c->addr = le64_load_once(&d->addr);
+	c->len = le32_load_once(&d->len);
+	c->flags = le16_load_once(&d->flags);
+	c->next = le16_load_once(&d->next);
+}
+
+int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+{
+	const uint32_t size = vq->cfg.size;
+	const struct virtq_desc *table;
+	uint32_t table_n, i, count = 0, nseg = 0, n_w = 0;
+	uint64_t rbytes = 0, wbytes = 0;
+	bool in_indirect = false, seen_write = false;
+	uint16_t avail_idx, dist, head16;
+	uint32_t head;
+
+	if (!vq->enabled || vq->broken)
+		return VC_POP_BROKEN;
+
+	avail_idx = le16_load_acquire(&vq->avail->idx);
+	dist = (uint16_t)(avail_idx - vq->last_avail);
+	if (dist == 0) {
+		publish_avail_event(vq);
+		return VC_POP_EMPTY;
+	}
+	if (dist > size)
+		FAIL(vq, CL_DRV_AVAIL, VC_NO_INDEX,
+		     "avail idx %u is %u entries past the last consumed %u; queue size is %u",
+		     avail_idx, dist, vq->last_avail, size);
+
+	head16 = le16_load_once(&vq->avail->ring[vq->last_avail & (size - 1)]);
+	head = head16;
+	if (head >= size)
+		FAIL(vq, CL_DRV_AVAIL, head, "avail ring entry %u names head %u; queue size is %u",
+		     vq->last_avail & (size - 1), head, size);
+	if (inflight_test(vq, head))
+		FAIL(vq, CL_DRV_CLEANUP, head, "head %u made available again while still in flight",
+		     head);
+
+	table = vq->desc;
+	table_n = size;
+	i = head;
+	for (;;) {
+		struct desc_copy d;
+		const char *chain_clause = in_indirect ? CL_DRV_INDIRECT : CL_DRV_DESC;
+
+		/* a chain longer than the queue size cannot be loop-free */
+		if (++count > size)
+			FAIL(vq, chain_clause, head,
+			     "%s chain from head %u longer than the queue size %u (loop?)",
+			     in_indirect ? "indirect" : "descriptor", head, size);
+		desc_load(&table[i], &d);
+		vq->stats.descs_walked++;
+
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			if (in_indirect)
+				FAIL(vq, CL_DRV_INDIRECT, head,
+				     "INDIRECT descriptor %u inside an indirect table", i);
+			if (!vq->cfg.indirect)
+				FAIL(vq, CL_DRV_INDIRECT, head,
+				     "INDIRECT descriptor %u but VIRTIO_F_INDIRECT_DESC not negotiated", i);
+			if (d.flags & VIRTQ_DESC_F_NEXT)
+				FAIL(vq, CL_DRV_INDIRECT, head,
+				     "descriptor %u has both INDIRECT and NEXT", i);
+			if (d.len == 0 || d.len % sizeof(struct virtq_desc))
+				FAIL(vq, CL_DRV_INDIRECT, head,
+				     "indirect table length %u is not a non-zero multiple of 16", d.len);
+			/* the WRITE flag of this descriptor is ignored (devicenormative) */
+			table = gm_translate(vq->mem, d.addr, d.len, GM_READ);
+			if (!table)
+				FAIL(vq, CL_DRV_INDIRECT, head,
+				     "indirect table 0x%llx+%u not inside guest memory",
+				     (unsigned long long)d.addr, d.len);
+			table_n = d.len / sizeof(struct virtq_desc);
+			in_indirect = true;
+			count = 0;
+			i = 0;
+			continue;
+		}
+
+		if (d.flags & VIRTQ_DESC_F_WRITE)
+			seen_write = true;
+		else if (seen_write)
+			FAIL(vq, CL_DRV_FRAMING, head,
+			     "device-readable descriptor %u follows a device-writable one", i);
+
+		if (d.len) {
+			if (!gm_range_ok(vq->mem, d.addr, d.len))
+				FAIL(vq, chain_clause, head,
+				     "descriptor %u buffer 0x%llx+%u not inside guest memory", i,
+				     (unsigned long long)d.addr, d.len);
+			vq->segs[nseg].gpa = d.addr;
+			vq->segs[nseg].len = d.len;
+			vq->segs[nseg].writable = !!(d.flags & VIRTQ_DESC_F_WRITE);
+			nseg++;
+			if (d.flags & VIRTQ_DESC_F_WRITE) {
+				wbytes += d.len;
+				n_w++;
+			} else {
+				rbytes += d.len;
+			}
+			if (rbytes + wbytes > (1ull << 32))
+				FAIL(vq, chain_clause, head,
+				     "chain from head %u totals more than 2^32 bytes", head);
+		}
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			break;
+		if (d.next >= table_n)
+			FAIL(vq, chain_clause, head, "descriptor %u next %u out of range (%u entries)",
+			     i, d.next, table_n);
+		i = d.next;
+	}
+
+	inflight_set(vq, head, true);
+	vq->writable[head] = wbytes;
+	vq->n_inflight++;
+	vq->last_avail++;
+	vq->stats.popped++;
+	publish_avail_event(vq);
+
+	elem->head = head;
+	elem->n_readable = nseg - n_w;
+	elem->n_writable = n_w;
+	elem->reserved = 0;
+	elem->readable_bytes = rbytes;
+	elem->writable_bytes = wbytes;
+	elem->segs = vq->segs;
+	return VC_POP_OK;
+}
+
+int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
+{
+	struct virtq_used_elem *u;
+
+	if (!vq->enabled || vq->broken)
+		return -1;
+	if (head >= vq->cfg.size || !inflight_test(vq, head)) {
+		report(vq, VC_SEV_RECORD, CL_DEV_USED, head,
+		       "device returned id %u, which is not an outstanding head", head);
+		return -1;
+	}
+	if (written > vq->writable[head]) {
+		report(vq, VC_SEV_RECORD, CL_DEV_USED, head,
+		       "device reports %u bytes written to head %u, which has %llu writable", written,
+		       head, (unsigned long long)vq->writable[head]);
+		return -1;
+	}
+	u = &vq->used->ring[vq->used_idx & (vq->cfg.size - 1)];
+	le32_store_once(&u->id, head);
+	le32_store_once(&u->len, written); /* len before idx: published by flush */
+	vq->used_idx++;
+	inflight_set(vq, head, false);
+	vq->n_inflight--;
+	vq->stats.pushed++;
+	return 0;
+}
+
+/* The release store of used idx orders the elements written before it. */
+static void vq_dev_publish_used(vq_dev_t *vq)
+{
+	le16_store_release(&vq->used->idx, vq->used_idx);
+	vq->used_published = vq->used_idx;
+}
+
+bool vq_dev_flush(vq_dev_t *vq)
+{
+	uint16_t old = vq->used_published, now = vq->used_idx, flags;
+	bool need;
+
+	if (!vq->enabled || vq->broken || old == now)
+		return false;
+	vq_dev_publish_used(vq);
+	/* idx must be visible before we read the driver's suppression fields */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = le16_load_once(&vq->avail->flags);
+	if (vq->cfg.event_idx) {
+		uint16_t ev = le16_load_once(virtq_used_event(vq->avail, vq->cfg.size));
+
+		if (flags != 0 && !vq->suppr_flags_reported) {
+			vq->suppr_flags_reported = true;
+			report(vq, VC_SEV_RECORD, CL_DRV_USED_SUPPR, VC_NO_INDEX,
+			       "avail flags 0x%x with VIRTIO_F_EVENT_IDX negotiated (must be 0)", flags);
+		}
+		need = virtq_need_event(ev, now, old);
+	} else {
+		if ((flags & ~VIRTQ_AVAIL_F_NO_INTERRUPT) && !vq->suppr_flags_reported) {
+			vq->suppr_flags_reported = true;
+			report(vq, VC_SEV_RECORD, CL_DRV_USED_SUPPR, VC_NO_INDEX,
+			       "avail flags 0x%x without VIRTIO_F_EVENT_IDX (must be 0 or 1)", flags);
+		}
+		need = !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	}
+	if (need)
+		vq->stats.notifications++;
+	return need;
+}
+
+static uint64_t elem_copy(gm_view_t *mem, const struct vc_elem *e, bool to_guest, uint64_t off,
+			  void *host, uint64_t len)
+{
+	uint32_t first = to_guest ? e->n_readable : 0;
+	uint32_t n = to_guest ? e->n_writable : e->n_readable;
+	uint64_t done = 0;
+	uint32_t k;
+
+	for (k = first; k < first + n && done < len; k++) {
+		const struct vc_seg *s = &e->segs[k];
+		uint64_t chunk;
+		uint8_t *p;
+
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		chunk = s->len - off;
+		if (chunk > len - done)
+			chunk = len - done;
+		if (to_guest != !!s->writable)
+			break; /* an element altered by the device: never cross directions */
+		p = gm_translate(mem, s->gpa + off, chunk, to_guest ? GM_WRITE : GM_READ);
+		if (!p)
+			break;
+		if (to_guest)
+			memcpy(p, (uint8_t *)host + done, chunk);
+		else
+			memcpy((uint8_t *)host + done, p, chunk);
+		done += chunk;
+		off = 0;
+	}
+	return done;
+}
+
+uint64_t vq_elem_read(gm_view_t *mem, const struct vc_elem *e, uint64_t off, void *dst,
+		      uint64_t len)
+{
+	return elem_copy(mem, e, false, off, dst, len);
+}
+
+uint64_t vq_elem_write(gm_view_t *mem, const struct vc_elem *e, uint64_t off, const void *src,
+		       uint64_t len)
+{
+	return elem_copy(mem, e, true, off, (void *)(uintptr_t)src, len);
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Split virtqueue, driver side (VIRTIO 1.2 2.7). The driver keeps a private
+ * shadow of every descriptor it publishes and never reads the shared table
+ * back to free a chain. Used entries are hostile: each is checked against the
+ * shadows (id is an outstanding head, len <= writable bytes posted, the
+ * device did not rewrite the chain) and a bad one marks the queue broken.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vq_split.h"
+#include "vq_split_layout.h"
+#include "virtiocheck/clause.h"
+
+struct shadow_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct head_state {
+	void *token;
+	uint64_t writable;   /* device-writable bytes posted */
+	uint16_t ndesc;      /* descriptors of the main table used */
+	uint16_t n_indirect; /* entries of its indirect table, 0 if direct */
+	bool inflight;
+	bool completed;      /* was reaped at least once since last posted */
+};
+
+struct vq_drv {
+	gm_view_t *mem;
+	vc_violation_fn sink;
+	void *owner;
+
+	struct vq_split_cfg cfg;
+	struct virtq_desc *desc;
+	struct virtq_avail *avail;
+	struct virtq_used *used;
+	struct virtq_desc *ind_tables;
+	uint64_t ind_pool;
+	uint16_t ind_max;
+
+	struct shadow_desc *shadow;     /* size entries */
+	struct shadow_desc *ind_shadow; /* size * ind_max entries */
+	struct head_state *heads;       /* size entries */
+
+	uint16_t free_head;
+	uint16_t num_free;
+	uint16_t avail_idx;       /* next avail idx to publish */
+	uint16_t avail_published; /* avail idx as of the last kick_prepare */
+	uint16_t last_used;
+	uint16_t outstanding;
+	bool interrupt_wanted;
+	bool ready;
+	bool broken;
+	bool suppr_flags_reported;
+	struct vq_drv_stats stats;
+};
+
+vq_drv_t *vq_drv_new(gm_view_t *mem, vc_violation_fn sink, void *owner)
+{
+	vq_drv_t *vq = calloc(1, sizeof(*vq));
+
+	if (!vq)
+		return NULL;
+	vq->mem = mem;
+	vq->sink = sink;
+	vq->owner = owner;
+	return vq;
+}
+
+void vq_drv_reset(vq_drv_t *vq)
+{
+	free(vq->shadow);
+	free(vq->ind_shadow);
+	free(vq->heads);
+	vq->shadow = NULL;
+	vq->ind_shadow = NULL;
+	vq->heads = NULL;
+	vq->desc = NULL;
+	vq->avail = NULL;
+	vq->used = NULL;
+	vq->ind_tables = NULL;
+	vq->ready = false;
+	vq->broken = false;
+	vq->suppr_flags_reported = false;
+	vq->free_head = vq->num_free = vq->avail_idx = vq->avail_published = 0;
+	vq->last_used = vq->outstanding = 0;
+	memset(&vq->stats, 0, sizeof(vq->stats));
+}
+
+void vq_drv_free(vq_drv_t *vq)
+{
+	if (!vq)
+		return;
+	vq_drv_reset(vq);
+	free(vq);
+}
+
+bool vq_drv_broken(const vq_drv_t *vq) { return vq->broken; }
+void vq_drv_set_broken(vq_drv_t *vq) { vq->broken = true; }
+uint16_t vq_drv_num_free(const vq_drv_t *vq) { return vq->num_free; }
+uint16_t vq_drv_outstanding(const vq_drv_t *vq) { return vq->outstanding; }
+const struct vq_drv_stats *vq_drv_stats(const vq_drv_t *vq) { return &vq->stats; }
+
+/* The driver side's route to its owner's choke point. */
+__attribute__((format(printf, 5, 6)))
+static void report(vq_drv_t *vq, enum vc_severity sev, const char *clause, uint32_t id,
+		   const char *fmt, ...)
+{
+	struct vc_violation v;
+	va_list ap;
+
+	memset(&v, 0, sizeof(v));
+	v.clause = clause;
+	v.severity = sev;
+	v.queue = vq->cfg.index;
+	v.avail_idx = vq->last_used;
+	v.head = id;
+	va_start(ap, fmt);
+	vsnprintf(v.msg, sizeof(v.msg), fmt, ap);
+	va_end(ap);
+	if (sev == VC_SEV_FATAL)
+		vq->broken = true;
+	if (vq->sink)
+		vq->sink(vq->owner, &v);
+}
+
+int vq_drv_setup(vq_drv_t *vq, const struct vq_split_cfg *cfg, uint64_t indirect_pool,
+		 uint16_t indirect_max)
+{
+	uint32_t size = cfg->size, i;
+
+	vq_drv_reset(vq);
+	if (!size || (size & (size - 1)) || size > VIRTQ_SIZE_MAX)
+		return -1;
+	/* drivernormative: Virtqueues -- each part at its alignment */
+	if (cfg->desc % VIRTQ_DESC_ALIGN || cfg->driver % VIRTQ_AVAIL_ALIGN ||
+	    cfg->device % VIRTQ_USED_ALIGN)
+		return -1;
+	vq->cfg = *cfg;
+	vq->desc = gm_translate(vq->mem, cfg->desc, virtq_desc_bytes(size), GM_WRITE);
+	vq->avail = gm_translate(vq->mem, cfg->driver, virtq_avail_bytes(size) + 2, GM_WRITE);
+	vq->used = gm_translate(vq->mem, cfg->device, virtq_used_bytes(size) + 2, GM_WRITE);
+	if (!vq->desc || !vq->avail || !vq->used)
+		return -1;
+	if (indirect_max) {
+		vq->ind_tables = gm_translate(vq->mem, indirect_pool,
+					      16ull * size * indirect_max, GM_WRITE);
+		if (!vq->ind_tables)
+			return -1;
+		vq->ind_pool = indirect_pool;
+		vq->ind_max = indirect_max;
+		vq->ind_shadow = calloc((size_t)size * indirect_max, sizeof(*vq->ind_shadow));
+	}
+	vq->shadow = calloc(size, sizeof(*vq->shadow));
+	vq->heads = calloc(size, sizeof(*vq->heads));
+	if (!vq->shadow || !vq->heads || (indirect_max && !vq->ind_shadow)) {
+		vq_drv_reset(vq);
+		return -1;
+	}
+	memset(vq->desc, 0, virtq_desc_bytes(size));
+	memset(vq->avail, 0, virtq_avail_bytes(size) + 2);
+	/* drivernormative: Available Buffer Notification Suppression --
+	 * used ring flags start at 0 */
+	memset(vq->used, 0, virtq_used_bytes(size) + 2);
+	for (i = 0; i < size; i++)
+		vq->shadow[i].next = (uint16_t)(i + 1 < size ? i + 1 : 0);
+	vq->num_free = (uint16_t)size;
+	vq->interrupt_wanted = true;
+	vq->ready = true;
+	return 0;
+}
+
+static void write_desc(struct virtq_desc *d, struct shadow_desc *s, uint64_t addr, uint32_t len,
+		       uint16_t flags, uint16_t next)
+{
+	s->addr = addr;
+	s->len = len;
+	s->flags = flags;
+	s->next = next;
+	d->addr = cpu_to_le64(addr);
+	d->len = cpu_to_le32(len);
+	d->flags = cpu_to_le16(flags);
+	d->next = cpu_to_le16(next);
+}
+
+int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const struct vq_buf *in,
+	       unsigned n_in, void *token, bool indirect)
+{
+	unsigned total = n_out + n_in, k;
+	uint64_t bytes = 0, writable = 0;
+	uint16_t head, cur = 0;
+
+	if (!vq->ready || vq->broken || total == 0 || total > vq->cfg.size)
+		return -1;
+	for (k = 0; k < total; k++) {
+		const struct vq_buf *b = k < n_out ? &out[k] : &in[k - n_out];
+
+		bytes += b->len;
+		if (k >= n_out)
+			writable += b->len;
+	}
+	/* drivernormative: Descriptor Table -- at most 2^32 bytes a chain */
+	if (bytes > (1ull << 32))
+		return -1;
+	head = vq->free_head;
+	if (indirect) {
+		struct virtq_desc *table;
+		struct shadow_desc *stab;
+
+		/* drivernormative: Indirect Descriptors -- only if negotiated */
+		if (!vq->cfg.indirect || total > vq->ind_max || vq->num_free < 1)
+			return -1;
+		table = vq->ind_tables + (size_t)head * vq->ind_max;
+		stab = vq->ind_shadow + (size_t)head * vq->ind_max;
+		for (k = 0; k < total; k++) {
+			const struct vq_buf *b = k < n_out ? &out[k] : &in[k - n_out];
+			uint16_t fl = (uint16_t)((k >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
+						 (k + 1 < total ? VIRTQ_DESC_F_NEXT : 0));
+
+			write_desc(&table[k], &stab[k], b->gpa, b->len, fl, (uint16_t)(k + 1));
+		}
+		write_desc(&vq->desc[head], &vq->shadow[head],
+			   vq->ind_pool + 16ull * head * vq->ind_max, (uint32_t)(16u * total),
+			   VIRTQ_DESC_F_INDIRECT, vq->shadow[head].next);
+		vq->free_head = vq->shadow[head].next;
+		vq->num_free--;
+		vq->heads[head].ndesc = 1;
+		vq->heads[head].n_indirect = (uint16_t)total;
+	} else {
+		if (vq->num_free < total)
+			return -1;
+		cur = head;
+		for (k = 0; k < total; k++) {
+			const struct vq_buf *b = k < n_out ? &out[k] : &in[k - n_out];
+			uint16_t fl = (uint16_t)((k >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
+						 (k + 1 < total ? VIRTQ_DESC_F_NEXT : 0));
+			uint16_t nx = vq->shadow[cur].next;
+
+			write_desc(&vq->desc[cur], &vq->shadow[cur], b->gpa, b->len, fl, nx);
+			if (k + 1 < total)
+				cur = nx;
+		}
+		vq->free_head = vq->shadow[cur].next;
+		vq->num_free = (uint16_t)(vq->num_free - total);
+		vq->heads[head].ndesc = (uint16_t)total;
+		vq->heads[head].n_indirect = 0;
+	}
+	vq->heads[head].token = token;
+	vq->heads[head].writable = writable;
+	vq->heads[head].inflight = true;
+	vq->heads[head].completed = false;
+	le16_store_once(&vq->avail->ring[vq->avail_idx & (vq->cfg.size - 1)], head);
+	vq->avail_idx++;
+	vq->outstanding++;
+	vq->stats.added++;
+	return head;
+}
+
+/* drivernormative: Updating idx -- the release store is the barrier that
+ * orders descriptors and ring entries before the new idx. */
+static void vq_drv_publish_avail(vq_drv_t *vq)
+{
+	le16_store_release(&vq->avail->idx, vq->avail_idx);
+}
+
+bool vq_drv_kick_prepare(vq_drv_t *vq)
+{
+	uint16_t old = vq->avail_published, now = vq->avail_idx, flags;
+	bool need;
+
+	if (!vq->ready || vq->broken || old == now)
+		return false;
+	vq_drv_publish_avail(vq);
+	vq->avail_published = now;
+	/* drivernormative: Notifying The Device -- barrier before reading
+	 * the suppression fields */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = le16_load_once(&vq->used->flags);
+	if (vq->cfg.event_idx) {
+		uint16_t ev = le16_load_once(virtq_avail_event(vq->used, vq->cfg.size));
+
+		if (flags != 0 && !vq->suppr_flags_reported) {
+			vq->suppr_flags_reported = true;
+			report(vq, VC_SEV_RECORD, CL_DEV_AVAIL_SUPPR, VC_NO_INDEX,
+			       "used flags 0x%x with VIRTIO_F_EVENT_IDX negotiated (must be 0)", flags);
+		}
+		need = virtq_need_event(ev, now, old);
+	} else {
+		if ((flags & ~VIRTQ_USED_F_NO_NOTIFY) && !vq->suppr_flags_reported) {
+			vq->suppr_flags_reported = true;
+			report(vq, VC_SEV_RECORD, CL_DEV_AVAIL_SUPPR, VC_NO_INDEX,
+			       "used flags 0x%x without VIRTIO_F_EVENT_IDX (must be 0 or 1)", flags);
+		}
+		need = !(flags & VIRTQ_USED_F_NO_NOTIFY);
+	}
+	if (need)
+		vq->stats.kicks++;
+	return need;
+}
+
+void vq_drv_set_interrupt(vq_drv_t *vq, bool enable)
+{
+	vq->interrupt_wanted = enable;
+	if (!vq->ready)
+		return;
+	if (vq->cfg.event_idx) {
+		if (enable)
+			le16_store_release(virtq_used_event(vq->avail, vq->cfg.size), vq->last_used);
+	} else {
+		le16_store_release(&vq->avail->flags, enable ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT);
+	}
+}
+
+static bool same_desc(const struct virtq_desc *d, const struct shadow_desc *s)
+{
+	return le64_load_once(&d->addr) == s->addr && le32_load_once(&d->len) == s->len &&
+	       le16_load_once(&d->flags) == s->flags && le16_load_once(&d->next) == s->next;
+}
+
+/* devicenormative: Descriptor Table -- the device never writes descriptors.
+ * Returns the index of the first rewritten entry, or -1. */
+static int find_rewritten(const vq_drv_t *vq, uint16_t id, bool *in_table)
+{
+	const struct head_state *h = &vq->heads[id];
+	uint16_t cur = id, k;
+
+	*in_table = false;
+	for (k = 0; k < h->ndesc; k++) {
+		if (!same_desc(&vq->desc[cur], &vq->shadow[cur]))
+			return cur;
+		cur = vq->shadow[cur].next;
+	}
+	if (h->n_indirect) {
+		const struct virtq_desc *t = vq->ind_tables + (size_t)id * vq->ind_max;
+		const struct shadow_desc *s = vq->ind_shadow + (size_t)id * vq->ind_max;
+
+		*in_table = true;
+		for (k = 0; k < h->n_indirect; k++)
+			if (!same_desc(&t[k], &s[k]))
+				return k;
+	}
+	return -1;
+}
+
+int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
+{
+	uint16_t used_idx, dist, last, k;
+	uint32_t id, ulen;
+	struct head_state *h;
+	const struct virtq_used_elem *e;
+	bool in_table;
+	int bad;
+
+	if (!vq->ready || vq->broken)
+		return -1;
+	used_idx = le16_load_acquire(&vq->used->idx);
+	dist = (uint16_t)(used_idx - vq->last_used);
+	if (dist == 0)
+		return 0;
+	if (dist > vq->outstanding) {
+		report(vq, VC_SEV_FATAL, CL_DEV_USED, VC_NO_INDEX,
+		       "used idx %u is %u past the last reaped %u, but only %u buffers are outstanding",
+		       used_idx, dist, vq->last_used, vq->outstanding);
+		return -1;
+	}
+	e = &vq->used->ring[vq->last_used & (vq->cfg.size - 1)];
+	id = le32_load_once(&e->id);
+	ulen = le32_load_once(&e->len);
+	if (id >= vq->cfg.size) {
+		report(vq, VC_SEV_FATAL, CL_DEV_USED, id, "used id %u out of range (queue size %u)",
+		       id, vq->cfg.size);
+		return -1;
+	}
+	h = &vq->heads[id];
+	if (!h->inflight) {
+		report(vq, VC_SEV_FATAL, CL_DEV_USED, id,
+		       h->completed ? "used id %u was already completed"
+				    : "used id %u is not the head of an outstanding chain",
+		       id);
+		return -1;
+	}
+	if (ulen > h->writable) {
+		report(vq, VC_SEV_FATAL, CL_DEV_USED, id,
+		       "used len %u for id %u exceeds the %llu device-writable bytes posted", ulen, id,
+		       (unsigned long long)h->writable);
+		return -1;
+	}
+	bad = find_rewritten(vq, (uint16_t)id, &in_table);
+	if (bad >= 0) {
+		report(vq, VC_SEV_FATAL, CL_DEV_DESC, id,
+		       "device rewrote %s entry %d of chain %u before completing it",
+		       in_table ? "indirect table" : "descriptor table", bad, id);
+		return -1;
+	}
+	/* free the chain from the shadows, never from the shared table */
+	last = (uint16_t)id;
+	for (k = 1; k < h->ndesc; k++)
+		last = vq->shadow[last].next;
+	vq->shadow[last].next = vq->free_head;
+	vq->free_head = (uint16_t)id;
+	vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
+	h->inflight = false;
+	h->completed = true;
+	vq->last_used++;
+	vq->outstanding--;
+	vq->stats.reaped++;
+	if (vq->cfg.event_idx && vq->interrupt_wanted)
+		le16_store_release(virtq_used_event(vq->avail, vq->cfg.size), vq->last_used);
+	*token = h->token;
+	*len = ulen;
+	return 1;
+}
