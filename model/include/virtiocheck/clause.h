@@ -3,7 +3,7 @@
  * Normative clause labels of VIRTIO 1.2, exactly as the spec writes them.
  * Every check the model makes names one of these; tests/check_clause.c proves
  * that each label below is present in the project's catalogue
- * (conformance/clauses.tsv), so a typo cannot slip into a report.
+ * (spec-cases/clauses.yaml), so a typo cannot slip into a report.
  */
 #ifndef VIRTIOCHECK_CLAUSE_H
 #define VIRTIOCHECK_CLAUSE_H
