@@ -526,8 +526,8 @@ static int parse_init(struct lctx *x, const struct ynode *n, struct step_init *i
 	in->stop_before = -1;
 	for (i = 0; i < 16; i++)
 		in->status_step[i] = -1;
-	if (n->kind == YN_SCALAR && n->str[0] == '\0')
-		return 0; /* "- init:" with no value */
+	if (!n || (n->kind == YN_SCALAR && n->str[0] == '\0'))
+		return 0; /* "- init" or "- init:" with no value */
 	if (check_keys(x, n, "an init step", keys))
 		return -1;
 	if ((v = map_get(n, "skip"))) {
@@ -737,7 +737,7 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 	if (!v) {
 		/* bare steps take no arguments */
 		if (s->kind == ST_INIT)
-			return parse_init(x, key, &s->u.init);
+			return parse_init(x, NULL, &s->u.init);
 		if (s->kind == ST_RESET || s->kind == ST_KICK)
 			return 0;
 		return bad(x, key, "step '%s' needs arguments", key->str);

@@ -145,6 +145,41 @@ void vdrv_common_write(vdrv_t *d, uint32_t off, unsigned width, uint64_t val)
 	d->t.bar_write(d->t.ctx, d->common.bar, d->common.offset + off, width, val);
 }
 
+static const struct vdrv_cap *space_cap(const vdrv_t *d, enum vdrv_space s)
+{
+	switch (s) {
+	case VDRV_SPACE_COMMON: return &d->common;
+	case VDRV_SPACE_DEVICE: return &d->device;
+	case VDRV_SPACE_NOTIFY: return &d->notify;
+	case VDRV_SPACE_ISR: return &d->isr;
+	}
+	return &d->common;
+}
+
+uint64_t vdrv_space_read(vdrv_t *d, enum vdrv_space s, uint64_t off, unsigned width)
+{
+	const struct vdrv_cap *c = space_cap(d, s);
+
+	return d->t.bar_read(d->t.ctx, c->bar, c->offset + off, width);
+}
+
+void vdrv_space_write(vdrv_t *d, enum vdrv_space s, uint64_t off, unsigned width, uint64_t val)
+{
+	const struct vdrv_cap *c = space_cap(d, s);
+
+	d->t.bar_write(d->t.ctx, c->bar, c->offset + off, width, val);
+}
+
+uint32_t vdrv_pci_cfg_read(vdrv_t *d, uint32_t off, unsigned width)
+{
+	return d->t.cfg_read(d->t.ctx, off, width);
+}
+
+void vdrv_pci_cfg_write(vdrv_t *d, uint32_t off, unsigned width, uint32_t val)
+{
+	d->t.cfg_write(d->t.ctx, off, width, val);
+}
+
 uint8_t vdrv_status(vdrv_t *d)
 {
 	return (uint8_t)vdrv_common_read(d, VIRTIO_PCI_COMMON_STATUS, 1);

@@ -95,6 +95,13 @@ void vdrv_reset(vdrv_t *d);
 uint64_t vdrv_common_read(vdrv_t *d, uint32_t off, unsigned width);
 void vdrv_common_write(vdrv_t *d, uint32_t off, unsigned width, uint64_t val);
 uint8_t vdrv_status(vdrv_t *d);
+
+/* Raw access to one of the structures the capabilities located. */
+enum vdrv_space { VDRV_SPACE_COMMON, VDRV_SPACE_DEVICE, VDRV_SPACE_NOTIFY, VDRV_SPACE_ISR };
+uint64_t vdrv_space_read(vdrv_t *d, enum vdrv_space s, uint64_t off, unsigned width);
+void vdrv_space_write(vdrv_t *d, enum vdrv_space s, uint64_t off, unsigned width, uint64_t val);
+uint32_t vdrv_pci_cfg_read(vdrv_t *d, uint32_t off, unsigned width);
+void vdrv_pci_cfg_write(vdrv_t *d, uint32_t off, unsigned width, uint32_t val);
 void vdrv_set_status(vdrv_t *d, uint8_t status);
 /* Read device config [off, off+len) consistently (config_generation retry). */
 int vdrv_config_read(vdrv_t *d, uint32_t off, void *dst, uint32_t len);

@@ -1,0 +1,895 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One case point against the reference model. The pair is fresh for every
+ * point; the harness plays the driver (role device) or the device (role
+ * driver) through the same primitives: raw register accesses, raw ring
+ * edits through its own view of guest memory, and the reference driver or
+ * device for the well-formed side.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "devices.h"
+#include "exec.h"
+#include "case_load.h"
+#include "rng_drv.h"
+#include "vc_pair.h"
+#include "vq_split_layout.h"
+#include "virtiocheck/virtio.h"
+
+#define EXEC_MAX_BUFS 64
+
+struct named {
+	char name[CASE_MAX_NAME];
+	uint64_t gpa;
+	uint32_t size;
+	uint8_t fill;
+	bool posted_writable;
+};
+
+struct xstate {
+	const struct case_point *p;
+	const struct vc_case *c;
+	struct case_outcome *o;
+	struct vc_pair pair;
+	struct vdrv_config cfg;
+	struct vrng_drv rng;
+	bool rng_attached;
+	bool tracking;
+	const struct step_init *cur_init;
+	struct named bufs[EXEC_MAX_BUFS];
+	unsigned nbufs;
+	uint16_t used_at_kick[VDRV_MAX_QUEUES];
+	size_t tlen;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void tracef(struct xstate *x, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (x->tlen + 2 >= sizeof(x->o->trace))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(x->o->trace + x->tlen, sizeof(x->o->trace) - x->tlen - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	x->tlen += (size_t)n;
+	if (x->tlen >= sizeof(x->o->trace) - 1)
+		x->tlen = sizeof(x->o->trace) - 2;
+	x->o->trace[x->tlen++] = '\n';
+	x->o->trace[x->tlen] = '\0';
+}
+
+__attribute__((format(printf, 4, 5)))
+static int fail(struct xstate *x, enum verdict v, const char *violated, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned i;
+
+	x->o->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(x->o->message, sizeof(x->o->message), fmt, ap);
+	va_end(ap);
+	x->o->clause_index = 0;
+	if (violated) {
+		snprintf(x->o->violated, sizeof(x->o->violated), "%s", violated);
+		for (i = 0; i < x->c->n_clauses; i++)
+			if (!strcmp(x->c->clauses[i], violated))
+				x->o->clause_index = (int)i;
+	}
+	tracef(x, "  -> %s: %s", verdict_name(v), x->o->message);
+	return -1;
+}
+
+static void status_str(uint8_t s, char *buf, size_t n)
+{
+	static const struct { uint8_t bit; const char *name; } names[] = {
+		{ VIRTIO_STATUS_ACKNOWLEDGE, "ACKNOWLEDGE" }, { VIRTIO_STATUS_DRIVER, "DRIVER" },
+		{ VIRTIO_STATUS_FEATURES_OK, "FEATURES_OK" }, { VIRTIO_STATUS_DRIVER_OK, "DRIVER_OK" },
+		{ VIRTIO_STATUS_DEVICE_NEEDS_RESET, "DEVICE_NEEDS_RESET" },
+		{ VIRTIO_STATUS_FAILED, "FAILED" },
+	};
+	size_t i, len;
+
+	len = (size_t)snprintf(buf, n, "0x%02x", s);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && len < n; i++)
+		if (s & names[i].bit)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len > 4 ? "|" : " ",
+						names[i].name);
+}
+
+/* ---------------------------------------------------------- guest memory */
+
+static struct named *find_buf(struct xstate *x, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < x->nbufs; i++)
+		if (!strcmp(x->bufs[i].name, name))
+			return &x->bufs[i];
+	return NULL;
+}
+
+static int resolve(struct xstate *x, const struct case_addr *a, uint64_t *gpa, uint32_t *size)
+{
+	struct named *b;
+
+	if (!a->name[0]) {
+		*gpa = a->value;
+		if (size)
+			*size = 0;
+		return 0;
+	}
+	b = find_buf(x, a->name);
+	if (!b)
+		return fail(x, V_ERROR, NULL, "case error: no buffer or table named '%s'", a->name);
+	*gpa = b->gpa + a->value;
+	if (size)
+		*size = b->size;
+	return 0;
+}
+
+static struct named *new_buf(struct xstate *x, const char *name, uint32_t size, uint8_t fill,
+			     uint64_t align)
+{
+	struct named *b;
+	void *p;
+
+	if (find_buf(x, name) || x->nbufs == EXEC_MAX_BUFS) {
+		fail(x, V_ERROR, NULL, "case error: buffer '%s' defined twice or too many", name);
+		return NULL;
+	}
+	b = &x->bufs[x->nbufs];
+	b->gpa = vdrv_alloc(x->pair.drv, size, align);
+	p = b->gpa ? gm_translate(x->pair.drv_mem, b->gpa, size, GM_WRITE) : NULL;
+	if (!p) {
+		fail(x, V_ERROR, NULL, "case error: cannot allocate %u bytes for '%s'", size, name);
+		return NULL;
+	}
+	memset(p, fill, size);
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->size = size;
+	b->fill = fill;
+	x->nbufs++;
+	return b;
+}
+
+struct qgeom {
+	uint16_t size;
+	uint64_t desc, avail, used;
+};
+
+static int queue_geom(struct xstate *x, uint16_t q, struct qgeom *g)
+{
+	vdrv_t *d = x->pair.drv;
+
+	vdrv_common_write(d, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+	g->size = (uint16_t)vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_SIZE, 2);
+	g->desc = vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_DESCLO, 4) |
+		  vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_DESCHI, 4) << 32;
+	g->avail = vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_AVAILLO, 4) |
+		   vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_AVAILHI, 4) << 32;
+	g->used = vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_USEDLO, 4) |
+		  vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_USEDHI, 4) << 32;
+	if (!g->size || !g->desc || (g->size & (g->size - 1)))
+		return fail(x, V_ERROR, NULL, "case error: queue %u is not set up", q);
+	return 0;
+}
+
+/* A pointer into a ring part, through the driver's or the device's view. */
+static void *ring_ptr(struct xstate *x, bool device_side, uint64_t gpa, uint64_t len)
+{
+	void *p = gm_translate(device_side ? x->pair.dev_mem : x->pair.drv_mem, gpa, len,
+			       GM_WRITE);
+
+	if (!p)
+		fail(x, V_ERROR, NULL, "case error: ring address 0x%llx not in guest memory",
+		     (unsigned long long)gpa);
+	return p;
+}
+
+static int used_idx_now(struct xstate *x, uint16_t q, uint16_t *idx)
+{
+	struct qgeom g;
+	struct virtq_used *u;
+
+	if (queue_geom(x, q, &g))
+		return -1;
+	u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
+	if (!u)
+		return fail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
+	*idx = le16_load_acquire(&u->idx);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ init */
+
+static enum vdrv_hook_action init_hook(void *ctx, vdrv_t *drv, struct vdrv_step_ctx *s)
+{
+	struct xstate *x = ctx;
+	const struct step_init *in = x->cur_init;
+
+	if (!in)
+		return VDRV_PROCEED;
+	if (in->stop_before == (int)s->step)
+		return VDRV_ABORT;
+	if (in->skip & (1u << s->step))
+		return VDRV_SKIP;
+	if (s->step == VDRV_STEP_WRITE_FEATURES && in->has_features)
+		s->features = in->features;
+	if (in->status_step[s->step] >= 0)
+		s->status = (uint8_t)in->status_step[s->step];
+	if (s->step == VDRV_STEP_QUEUE_SETUP && in->queue_size)
+		s->queue_size = in->queue_size;
+	return VDRV_PROCEED;
+}
+
+static int do_init(struct xstate *x, const struct step_init *in)
+{
+	struct vdrv_config cfg = x->cfg;
+	char st[96];
+	int rc;
+
+	x->cur_init = in;
+	cfg.use_msix = in ? !in->intx : true;
+	rc = vdrv_init(x->pair.drv, &cfg);
+	x->cur_init = NULL;
+	x->rng_attached = false;
+	x->nbufs = 0; /* the driver's allocator restarted */
+	status_str(vdrv_status(x->pair.drv), st, sizeof(st));
+	tracef(x, "  init -> %s, status %s, features 0x%llx", rc ? "failed" : "DRIVER_OK", st,
+	       (unsigned long long)vdrv_features(x->pair.drv));
+	if (in && in->expect_fail) {
+		if (rc == 0)
+			return fail(x, V_FAIL, NULL, "expected initialization to fail; it reached DRIVER_OK");
+		return 0;
+	}
+	if (rc != 0 && (!in || in->stop_before < 0))
+		return fail(x, V_FAIL, NULL, "initialization failed: status %s", st);
+	return 0;
+}
+
+static int ensure_rng(struct xstate *x)
+{
+	if (x->rng_attached)
+		return 0;
+	if (vrng_drv_attach(&x->rng, x->pair.drv, 4096) != 0)
+		return fail(x, V_ERROR, NULL, "case error: rng_read needs an initialized queue 0");
+	x->rng_attached = true;
+	return 0;
+}
+
+/* Liveness: after a reset the device answers a well-formed request. */
+static int liveness(struct xstate *x, char *why, size_t n)
+{
+	struct vdrv_config cfg = x->cfg;
+	uint8_t b[16];
+
+	vdrv_reset(x->pair.drv);
+	x->nbufs = 0;
+	x->rng_attached = false;
+	cfg.hook = NULL;
+	if (vdrv_init(x->pair.drv, &cfg) != 0) {
+		snprintf(why, n, "re-initialization after reset failed (status 0x%02x)",
+			 vdrv_status(x->pair.drv));
+		return -1;
+	}
+	if (ensure_rng(x) != 0 || vrng_drv_read(&x->rng, b, sizeof(b)) != (long)sizeof(b)) {
+		snprintf(why, n, "no answer to a well-formed request after reset");
+		return -1;
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------- expectations */
+
+static bool cmp_ok(const struct case_cmp *c, uint64_t v)
+{
+	return (!c->has_eq || v == c->eq) && (!c->has_min || v >= c->min) &&
+	       (!c->has_max || v <= c->max);
+}
+
+static void cmp_str(const struct case_cmp *c, char *buf, size_t n)
+{
+	if (c->has_eq)
+		snprintf(buf, n, "== %llu", (unsigned long long)c->eq);
+	else if (c->has_min && c->has_max)
+		snprintf(buf, n, "in [%llu, %llu]", (unsigned long long)c->min,
+			 (unsigned long long)c->max);
+	else if (c->has_min)
+		snprintf(buf, n, ">= %llu", (unsigned long long)c->min);
+	else
+		snprintf(buf, n, "<= %llu", (unsigned long long)c->max);
+}
+
+static bool has_fatal(const struct vc_findings *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->count; i++)
+		if (f->v[i].severity == VC_SEV_FATAL)
+			return true;
+	return false;
+}
+
+static int check_buffer(struct xstate *x, const struct step_expect *e)
+{
+	struct named *b = find_buf(x, e->buffer);
+	const uint8_t *p;
+	uint32_t i, changed = 0;
+
+	if (!b)
+		return fail(x, V_ERROR, NULL, "case error: no buffer named '%s'", e->buffer);
+	p = gm_translate(x->pair.drv_mem, b->gpa, b->size, GM_READ);
+	for (i = 0; i < b->size; i++)
+		changed += p[i] != b->fill;
+	if (e->buffer_untouched && changed)
+		return fail(x, V_FAIL, NULL, "buffer '%s': expected untouched, %u of %u bytes changed",
+			    b->name, changed, b->size);
+	if (e->buffer_changed && !changed)
+		return fail(x, V_FAIL, NULL, "buffer '%s': expected written, it is untouched",
+			    b->name);
+	for (i = 0; i < e->buffer_n; i++)
+		if (i >= b->size || p[i] != e->buffer_bytes[i])
+			return fail(x, V_FAIL, NULL, "buffer '%s' byte %u: expected 0x%02x, observed 0x%02x",
+				    b->name, i, e->buffer_bytes[i], i < b->size ? p[i] : 0);
+	return 0;
+}
+
+static int check_wrote_only_writable(struct xstate *x, uint16_t q)
+{
+	struct qgeom g;
+	unsigned i;
+	uint64_t n;
+
+	if (!x->tracking)
+		return fail(x, V_ERROR, NULL, "case error: write tracking is off");
+	if (queue_geom(x, q, &g))
+		return -1;
+	/* devicenormative: Descriptor Table -- no writes to descriptors,
+	 * nor to the driver area */
+	n = gm_track_count(x->pair.dev_mem, g.desc, virtq_desc_bytes(g.size));
+	if (n)
+		return fail(x, V_FAIL, NULL, "device wrote %llu bytes of the descriptor table",
+			    (unsigned long long)n);
+	n = gm_track_count(x->pair.dev_mem, g.avail, virtq_avail_bytes(g.size) + 2);
+	if (n)
+		return fail(x, V_FAIL, NULL, "device wrote %llu bytes of the available ring",
+			    (unsigned long long)n);
+	for (i = 0; i < x->nbufs; i++) {
+		const struct named *b = &x->bufs[i];
+
+		if (b->posted_writable)
+			continue;
+		n = gm_track_count(x->pair.dev_mem, b->gpa, b->size);
+		if (n)
+			return fail(x, V_FAIL, NULL,
+				    "device wrote %llu bytes of '%s', never posted device-writable",
+				    (unsigned long long)n, b->name);
+	}
+	return 0;
+}
+
+static int check_expect(struct xstate *x, const struct case_step *s)
+{
+	const struct step_expect *e = &s->u.expect;
+	const struct vc_findings *fdev = vpci_findings(x->pair.dev);
+	const struct vc_findings *fdrv = vdrv_findings(x->pair.drv);
+	uint8_t st = vdrv_status(x->pair.drv);
+	char buf[96], cb[64];
+	unsigned i;
+
+	status_str(st, buf, sizeof(buf));
+	if (e->has_status_set && (st & e->status_set) != e->status_set) {
+		char want[96];
+
+		status_str(e->status_set, want, sizeof(want));
+		return fail(x, V_FAIL, NULL, "status: expected %s set, observed %s", want, buf);
+	}
+	if (e->has_status_clear && (st & e->status_clear)) {
+		char want[96];
+
+		status_str(e->status_clear, want, sizeof(want));
+		return fail(x, V_FAIL, NULL, "status: expected %s clear, observed %s", want, buf);
+	}
+	if (e->has_negotiated_has || e->has_negotiated_lacks) {
+		uint64_t f = vpci_negotiated_features(x->pair.dev);
+
+		if (e->has_negotiated_has && (f & e->negotiated_has) != e->negotiated_has)
+			return fail(x, V_FAIL, NULL,
+				    "negotiated features 0x%llx lack 0x%llx",
+				    (unsigned long long)f,
+				    (unsigned long long)(e->negotiated_has & ~f));
+		if (e->has_negotiated_lacks && (f & e->negotiated_lacks))
+			return fail(x, V_FAIL, NULL, "negotiated features 0x%llx include 0x%llx",
+				    (unsigned long long)f,
+				    (unsigned long long)(f & e->negotiated_lacks));
+	}
+	for (i = 0; i < e->n_device_violation; i++)
+		if (vc_findings_find(fdev, e->device_violation[i]) < 0)
+			return fail(x, V_FAIL, e->device_violation[i],
+				    "the device recorded no violation of %s (%u findings%s%s)",
+				    e->device_violation[i], fdev->count, fdev->count ? ", first: " : "",
+				    fdev->count ? fdev->v[0].clause : "");
+	for (i = 0; i < e->n_driver_violation; i++)
+		if (vc_findings_find(fdrv, e->driver_violation[i]) < 0)
+			return fail(x, V_FAIL, e->driver_violation[i],
+				    "the driver recorded no violation of %s (%u findings%s%s)",
+				    e->driver_violation[i], fdrv->count, fdrv->count ? ", first: " : "",
+				    fdrv->count ? fdrv->v[0].clause : "");
+	if (e->has_no_findings && (fdev->count || fdrv->count)) {
+		const struct vc_violation *v = fdev->count ? &fdev->v[0] : &fdrv->v[0];
+
+		return fail(x, V_FAIL, v->clause, "expected no findings; the %s recorded %s: %s",
+			    fdev->count ? "device" : "driver", v->clause, v->msg);
+	}
+	if (e->has_no_fatal && (has_fatal(fdev) || has_fatal(fdrv) || vpci_broken(x->pair.dev)))
+		return fail(x, V_FAIL, NULL, "expected no fatal violation; device status %s", buf);
+	if (e->has_used_idx || e->has_used_len || e->has_used_id) {
+		struct qgeom g;
+		struct virtq_used *u;
+		uint16_t idx;
+
+		if (queue_geom(x, s->queue, &g))
+			return -1;
+		u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
+		idx = le16_load_acquire(&u->idx);
+		if (e->has_used_idx && idx != e->used_idx)
+			return fail(x, V_FAIL, NULL, "used idx: expected %u, observed %u", e->used_idx,
+				    idx);
+		if (e->has_used_len || e->has_used_id) {
+			const struct virtq_used_elem *el = &u->ring[(uint16_t)(idx - 1) & (g.size - 1)];
+			uint32_t len = le32_load_once(&el->len), id = le32_load_once(&el->id);
+
+			if (idx == 0 && !e->has_used_idx)
+				return fail(x, V_FAIL, NULL, "no used entry was written");
+			if (e->has_used_len && !cmp_ok(&e->used_len, len)) {
+				cmp_str(&e->used_len, cb, sizeof(cb));
+				return fail(x, V_FAIL, NULL, "used len: expected %s, observed %u", cb, len);
+			}
+			if (e->has_used_id && id != e->used_id)
+				return fail(x, V_FAIL, NULL, "used id: expected %u, observed %u",
+					    e->used_id, id);
+		}
+	}
+	if (e->has_refused) {
+		uint16_t idx;
+
+		if (used_idx_now(x, s->queue, &idx))
+			return -1;
+		if (!(st & VIRTIO_STATUS_DEVICE_NEEDS_RESET) && idx != x->used_at_kick[s->queue])
+			return fail(x, V_FAIL, NULL,
+				    "expected the device to refuse (DEVICE_NEEDS_RESET or no used entry); "
+				    "status %s, used idx %u -> %u", buf, x->used_at_kick[s->queue], idx);
+	}
+	if (e->has_driver_broken) {
+		vq_drv_t *vq = vdrv_queue(x->pair.drv, s->queue);
+		bool broken = vdrv_broken(x->pair.drv) || (vq && vq_drv_broken(vq));
+
+		if (broken != e->driver_broken)
+			return fail(x, V_FAIL, NULL, "driver queue %u: expected %s, observed %s",
+				    s->queue, e->driver_broken ? "broken" : "working",
+				    broken ? "broken" : "working");
+	}
+	if (e->has_irq_queue) {
+		uint64_t n = vdrv_irq_stats(x->pair.drv)->queue[s->queue];
+
+		if (!cmp_ok(&e->irq_queue, n)) {
+			cmp_str(&e->irq_queue, cb, sizeof(cb));
+			return fail(x, V_FAIL, NULL, "queue %u interrupts: expected %s, observed %llu",
+				    s->queue, cb, (unsigned long long)n);
+		}
+	}
+	if (e->has_irq_config) {
+		uint64_t n = vdrv_irq_stats(x->pair.drv)->config;
+
+		if (!cmp_ok(&e->irq_config, n)) {
+			cmp_str(&e->irq_config, cb, sizeof(cb));
+			return fail(x, V_FAIL, NULL, "config interrupts: expected %s, observed %llu", cb,
+				    (unsigned long long)n);
+		}
+	}
+	if (e->has_notifies) {
+		uint64_t n = vpci_stats(x->pair.dev)->notifies;
+
+		if (!cmp_ok(&e->notifies, n)) {
+			cmp_str(&e->notifies, cb, sizeof(cb));
+			return fail(x, V_FAIL, NULL, "notifications accepted: expected %s, observed %llu",
+				    cb, (unsigned long long)n);
+		}
+	}
+	if (e->has_buffer && check_buffer(x, e))
+		return -1;
+	if (e->has_device_wrote_only_writable && check_wrote_only_writable(x, s->queue))
+		return -1;
+	if (e->has_live) {
+		char why[160];
+
+		if (liveness(x, why, sizeof(why)) != 0)
+			return fail(x, V_FAIL, NULL, "liveness: %s", why);
+		tracef(x, "  liveness: reset, re-init and a well-formed request succeeded");
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------------- steps */
+
+static int write_desc(struct xstate *x, const struct case_desc *d, struct virtq_desc *out,
+		      uint8_t fields, const struct virtq_desc *old)
+{
+	uint64_t gpa = old ? le64_to_cpu(old->addr) : 0;
+	uint32_t size = 0, len = old ? le32_to_cpu(old->len) : 0;
+
+	if ((fields & 1) && resolve(x, &d->addr, &gpa, &size))
+		return -1;
+	if (fields & 2)
+		len = d->len;
+	else if ((fields & 1) && d->addr.name[0])
+		len = size - (uint32_t)d->addr.value; /* the rest of the named buffer */
+	out->addr = cpu_to_le64(gpa);
+	out->len = cpu_to_le32(len);
+	out->flags = (fields & 4) ? cpu_to_le16(d->flags) : (old ? old->flags : cpu_to_le16(0));
+	out->next = (fields & 8) ? cpu_to_le16(d->next) : (old ? old->next : cpu_to_le16(0));
+	if ((fields & 1) && d->addr.name[0] && (d->flags & VIRTQ_DESC_F_WRITE)) {
+		struct named *b = find_buf(x, d->addr.name);
+
+		if (b)
+			b->posted_writable = true;
+	}
+	return 0;
+}
+
+static int do_post(struct xstate *x, const struct case_step *s)
+{
+	const struct step_post *p = &s->u.post;
+	struct vq_buf out[CASE_MAX_LIST], in[CASE_MAX_LIST];
+	vq_drv_t *vq = vdrv_queue(x->pair.drv, s->queue);
+	unsigned i;
+	int head;
+
+	if (!vq)
+		return fail(x, V_ERROR, NULL, "case error: queue %u is not initialized", s->queue);
+	for (i = 0; i < p->n_out + p->n_in; i++) {
+		const struct case_seg *g = i < p->n_out ? &p->out[i] : &p->in[i - p->n_out];
+		struct vq_buf *b = i < p->n_out ? &out[i] : &in[i - p->n_out];
+		struct named *nb = find_buf(x, g->buf);
+
+		if (!nb)
+			return fail(x, V_ERROR, NULL, "case error: no buffer named '%s'", g->buf);
+		b->gpa = nb->gpa + g->offset;
+		b->len = g->len;
+		if (i >= p->n_out)
+			nb->posted_writable = true;
+	}
+	head = vq_drv_add(vq, out, p->n_out, in, p->n_in, x, p->indirect);
+	if (head >= 0)
+		vq_drv_kick_prepare(vq);
+	tracef(x, "  post -> head %d", head);
+	if (p->expect_fail != (head < 0))
+		return fail(x, V_FAIL, NULL, "post: expected %s, observed %s",
+			    p->expect_fail ? "refusal" : "success", head < 0 ? "refusal" : "success");
+	return 0;
+}
+
+static enum vdrv_space drv_space(enum reg_space s)
+{
+	switch (s) {
+	case SPACE_DEVICE: return VDRV_SPACE_DEVICE;
+	case SPACE_NOTIFY: return VDRV_SPACE_NOTIFY;
+	case SPACE_ISR: return VDRV_SPACE_ISR;
+	default: return VDRV_SPACE_COMMON;
+	}
+}
+
+static int run_step(struct xstate *x, const struct case_step *s)
+{
+	vdrv_t *d = x->pair.drv;
+	struct qgeom g;
+
+	switch (s->kind) {
+	case ST_INIT:
+		return do_init(x, &s->u.init);
+	case ST_RESET:
+		vdrv_reset(d);
+		x->nbufs = 0;
+		x->rng_attached = false;
+		tracef(x, "  reset -> status 0x%02x", vdrv_status(d));
+		return 0;
+	case ST_WRITE:
+	case ST_READ: {
+		const struct step_reg *r = &s->u.reg;
+		uint64_t v = 0;
+
+		if (s->kind == ST_WRITE) {
+			if (r->space == SPACE_PCI_CFG)
+				vdrv_pci_cfg_write(d, r->offset, r->width, (uint32_t)r->value);
+			else
+				vdrv_space_write(d, drv_space(r->space), r->offset, r->width,
+						 r->value);
+			tracef(x, "  write space %d offset 0x%x width %u value 0x%llx", r->space,
+			       r->offset, r->width, (unsigned long long)r->value);
+			return 0;
+		}
+		v = r->space == SPACE_PCI_CFG ? vdrv_pci_cfg_read(d, r->offset, r->width)
+					      : vdrv_space_read(d, drv_space(r->space), r->offset, r->width);
+		tracef(x, "  read space %d offset 0x%x width %u -> 0x%llx", r->space, r->offset,
+		       r->width, (unsigned long long)v);
+		if (r->has_expect && !cmp_ok(&r->expect, v & r->mask)) {
+			char cb[64];
+
+			cmp_str(&r->expect, cb, sizeof(cb));
+			return fail(x, V_FAIL, NULL, "read offset 0x%x: expected %s, observed 0x%llx",
+				    r->offset, cb, (unsigned long long)(v & r->mask));
+		}
+		return 0;
+	}
+	case ST_BUFFER:
+		return new_buf(x, s->u.buffer.name, s->u.buffer.size, s->u.buffer.fill, 16) ? 0 : -1;
+	case ST_TABLE: {
+		const struct step_table *t = &s->u.table;
+		struct named *b = new_buf(x, t->name, 16u * t->n, 0, 16);
+		struct virtq_desc *tab;
+		unsigned i;
+
+		if (!b)
+			return -1;
+		tab = gm_translate(x->pair.drv_mem, b->gpa, b->size, GM_WRITE);
+		for (i = 0; i < t->n; i++)
+			if (write_desc(x, &t->e[i], &tab[i], 0xf, NULL))
+				return -1;
+		return 0;
+	}
+	case ST_DESC:
+	case ST_DESC_REWRITE: {
+		bool dev = s->kind == ST_DESC_REWRITE;
+		struct virtq_desc *tab, nd;
+
+		if (queue_geom(x, s->queue, &g))
+			return -1;
+		if (s->u.desc.index >= g.size)
+			return fail(x, V_ERROR, NULL, "case error: descriptor %u beyond queue size %u",
+				    s->u.desc.index, g.size);
+		tab = ring_ptr(x, dev, g.desc, virtq_desc_bytes(g.size));
+		if (!tab)
+			return -1;
+		if (write_desc(x, &s->u.desc.d, &nd, dev ? s->u.desc.fields : 0xf,
+			       dev ? &tab[s->u.desc.index] : NULL))
+			return -1;
+		if (!dev && !(s->u.desc.fields & 2) && !s->u.desc.d.addr.name[0])
+			nd.len = cpu_to_le32(0);
+		tab[s->u.desc.index] = nd;
+		tracef(x, "  desc[%u] = {0x%llx, %u, 0x%x, %u}%s", s->u.desc.index,
+		       (unsigned long long)le64_to_cpu(nd.addr), le32_to_cpu(nd.len),
+		       le16_to_cpu(nd.flags), le16_to_cpu(nd.next), dev ? " (by the device)" : "");
+		return 0;
+	}
+	case ST_AVAIL:
+	case ST_AVAIL_RAW:
+	case ST_AVAIL_IDX:
+	case ST_AVAIL_FLAGS:
+	case ST_USED_EVENT: {
+		struct virtq_avail *a;
+		unsigned i;
+		uint16_t idx;
+
+		if (queue_geom(x, s->queue, &g))
+			return -1;
+		a = ring_ptr(x, false, g.avail, virtq_avail_bytes(g.size) + 2);
+		if (!a)
+			return -1;
+		idx = le16_load_once(&a->idx);
+		if (s->kind == ST_AVAIL) {
+			for (i = 0; i < s->u.avail.n; i++)
+				le16_store_once(&a->ring[(uint16_t)(idx + i) & (g.size - 1)],
+						s->u.avail.heads[i]);
+			le16_store_release(&a->idx, (uint16_t)(idx + s->u.avail.n));
+			tracef(x, "  avail: %u heads, idx %u -> %u", s->u.avail.n, idx,
+			       (uint16_t)(idx + s->u.avail.n));
+		} else if (s->kind == ST_AVAIL_RAW) {
+			le16_store_once(&a->ring[s->u.avail_raw.slot & (g.size - 1)],
+					s->u.avail_raw.head);
+		} else if (s->kind == ST_AVAIL_IDX) {
+			le16_store_release(&a->idx, s->u.value16);
+			tracef(x, "  avail idx %u -> %u", idx, s->u.value16);
+		} else if (s->kind == ST_AVAIL_FLAGS) {
+			le16_store_release(&a->flags, s->u.value16);
+		} else {
+			le16_store_release(virtq_used_event(a, g.size), s->u.value16);
+		}
+		return 0;
+	}
+	case ST_USED:
+	case ST_USED_IDX:
+	case ST_USED_FLAGS:
+	case ST_AVAIL_EVENT: {
+		struct virtq_used *u;
+		unsigned i;
+		uint16_t idx;
+
+		if (queue_geom(x, s->queue, &g))
+			return -1;
+		u = ring_ptr(x, true, g.used, virtq_used_bytes(g.size) + 2);
+		if (!u)
+			return -1;
+		idx = le16_load_once(&u->idx);
+		if (s->kind == ST_USED) {
+			for (i = 0; i < s->u.used.n; i++) {
+				struct virtq_used_elem *el = &u->ring[(uint16_t)(idx + i) & (g.size - 1)];
+
+				le32_store_once(&el->id, s->u.used.id[i]);
+				le32_store_once(&el->len, s->u.used.len[i]);
+			}
+			if (s->u.used.publish)
+				le16_store_release(&u->idx, (uint16_t)(idx + s->u.used.n));
+			tracef(x, "  used (by the device): %u entries%s", s->u.used.n,
+			       s->u.used.publish ? ", published" : "");
+		} else if (s->kind == ST_USED_IDX) {
+			le16_store_release(&u->idx, s->u.value16);
+			tracef(x, "  used idx (by the device) %u -> %u", idx, s->u.value16);
+		} else if (s->kind == ST_USED_FLAGS) {
+			le16_store_release(&u->flags, s->u.value16);
+		} else {
+			le16_store_release(virtq_avail_event(u, g.size), s->u.value16);
+		}
+		return 0;
+	}
+	case ST_POST:
+		return do_post(x, s);
+	case ST_KICK: {
+		char st[96];
+		uint16_t after;
+
+		if (used_idx_now(x, s->queue, &x->used_at_kick[s->queue]))
+			return -1;
+		vdrv_notify(d, s->queue);
+		after = x->used_at_kick[s->queue];
+		used_idx_now(x, s->queue, &after);
+		status_str(vdrv_status(d), st, sizeof(st));
+		tracef(x, "  kick q%u -> used idx %u -> %u, status %s", s->queue,
+		       x->used_at_kick[s->queue], after, st);
+		return 0;
+	}
+	case ST_RNG_READ: {
+		uint8_t buf[4096];
+		uint32_t left = s->u.rng.bytes;
+		bool ok = true;
+
+		if (ensure_rng(x))
+			return -1;
+		x->rng.segments = s->u.rng.segments;
+		x->rng.indirect = s->u.rng.indirect;
+		while (left && ok) {
+			uint32_t n = left < sizeof(buf) ? left : (uint32_t)sizeof(buf);
+
+			ok = vrng_drv_read(&x->rng, buf, n) == (long)n;
+			left -= n;
+		}
+		tracef(x, "  rng_read %u bytes -> %s", s->u.rng.bytes, ok ? "ok" : "failed");
+		if (ok == s->u.rng.expect_fail)
+			return fail(x, V_FAIL, NULL, "rng read: expected %s, observed %s",
+				    s->u.rng.expect_fail ? "failure" : "success",
+				    ok ? "success" : "failure");
+		return 0;
+	}
+	case ST_REAP: {
+		vq_drv_t *vq = vdrv_queue(d, s->queue);
+		void *tok;
+		uint32_t len = 0;
+		int rc;
+
+		if (!vq)
+			return fail(x, V_ERROR, NULL, "case error: queue %u is not initialized", s->queue);
+		rc = vq_drv_get(vq, &tok, &len);
+		tracef(x, "  reap q%u -> %s len %u", s->queue,
+		       rc > 0 ? "entry" : rc == 0 ? "nothing" : "refused (queue broken)", len);
+		if (s->u.reap.expect_broken != (rc < 0))
+			return fail(x, V_FAIL, NULL, "reap: expected %s, observed %s",
+				    s->u.reap.expect_broken ? "the driver to refuse the entry" : "an entry",
+				    rc > 0 ? "an entry" : rc == 0 ? "nothing" : "a refusal");
+		if (!s->u.reap.expect_broken && rc == 0)
+			return fail(x, V_FAIL, NULL, "reap: no used entry");
+		if (rc > 0 && s->u.reap.has_len && !cmp_ok(&s->u.reap.len, len)) {
+			char cb[64];
+
+			cmp_str(&s->u.reap.len, cb, sizeof(cb));
+			return fail(x, V_FAIL, NULL, "reap: len expected %s, observed %u", cb, len);
+		}
+		return 0;
+	}
+	case ST_DEVICE_FAIL: {
+		struct vc_violation v;
+
+		vc_violation_set(&v, VC_SEV_FATAL, s->u.fail_clause, VC_NO_QUEUE, VC_NO_INDEX,
+				 "scripted by the case");
+		vpci_violation(x->pair.dev, &v);
+		tracef(x, "  device sets DEVICE_NEEDS_RESET");
+		return 0;
+	}
+	case ST_EXPECT:
+		return check_expect(x, s);
+	}
+	return fail(x, V_ERROR, NULL, "unknown step");
+}
+
+static bool wants_tracking(const struct vc_case *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_steps; i++)
+		if (c->steps[i].kind == ST_EXPECT && c->steps[i].u.expect.has_device_wrote_only_writable)
+			return true;
+	return false;
+}
+
+void exec_point(const struct case_point *p, struct case_outcome *o)
+{
+	static struct xstate xs;
+	struct xstate *x = &xs;
+	const struct vc_case *c = p->c;
+	struct vpci_params params = { 0 };
+	struct timespec t0, t1;
+	uint64_t needed, offered;
+	unsigned i;
+
+	memset(x, 0, sizeof(*x));
+	memset(o, 0, sizeof(*o));
+	o->failed_step = -1;
+	o->clause_index = -1;
+	x->p = p;
+	x->c = c;
+	x->o = o;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	params.extra_features = c->offer_add;
+	params.withheld_features = c->offer_remove;
+	if (vc_pair_open(&x->pair, &vc_rng_device_ops, NULL, &params, NULL, 0) != 0) {
+		fail(x, V_ERROR, NULL, "cannot create the device/driver pair");
+		return;
+	}
+	offered = vpci_offered_features(x->pair.dev);
+	needed = c->requires | p->features_on;
+	if (needed & ~offered) {
+		o->verdict = V_SKIP;
+		snprintf(o->message, sizeof(o->message),
+			 "the device does not offer features 0x%llx the case needs",
+			 (unsigned long long)(needed & ~offered));
+		goto out;
+	}
+	if (vdrv_probe(x->pair.drv, VIRTIO_ID_RNG) != 0) {
+		fail(x, V_FAIL, NULL, "the driver could not probe the device");
+		goto out;
+	}
+	vrng_drv_config(&x->cfg, (c->accept | p->features_on) & ~p->features_off);
+	x->cfg.queue_size = p->queue_size;
+	x->cfg.hook = init_hook;
+	x->cfg.hook_ctx = x;
+	if (wants_tracking(c)) {
+		gm_track_enable(x->pair.dev_mem, true);
+		x->tracking = true;
+	}
+	o->verdict = V_PASS;
+	for (i = 0; i < c->n_steps; i++) {
+		const struct case_step *s = &c->steps[i];
+
+		tracef(x, "step %u (%s, line %u)", i + 1, case_step_name(s->kind), s->pos.line);
+		if (run_step(x, s) != 0) {
+			o->failed_step = (int)i;
+			break;
+		}
+	}
+out:
+	vc_pair_close(&x->pair);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	o->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+const char *verdict_name(enum verdict v)
+{
+	static const char *const names[] = { "PASS", "FAIL", "ERROR", "SKIP", "XFAIL" };
+
+	return (unsigned)v < V_COUNT ? names[v] : "?";
+}
