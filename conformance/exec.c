@@ -357,7 +357,7 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
 	if (n)
 		return fail(x, V_FAIL, NULL, "device wrote %llu bytes of the descriptor table",
 			    (unsigned long long)n);
-	n = gm_track_count(x->pair.dev_mem, g.avail, virtq_avail_bytes(g.size) + 2);
+	n = gm_track_count(x->pair.dev_mem, g.avail, virtq_avail_bytes(g.size));
 	if (n)
 		return fail(x, V_FAIL, NULL, "device wrote %llu bytes of the available ring",
 			    (unsigned long long)n);
@@ -679,7 +679,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 
 		if (queue_geom(x, s->queue, &g))
 			return -1;
-		a = ring_ptr(x, false, g.avail, virtq_avail_bytes(g.size) + 2);
+		a = ring_ptr(x, false, g.avail, virtq_avail_bytes(g.size));
 		if (!a)
 			return -1;
 		idx = le16_load_once(&a->idx);
@@ -713,7 +713,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 
 		if (queue_geom(x, s->queue, &g))
 			return -1;
-		u = ring_ptr(x, true, g.used, virtq_used_bytes(g.size) + 2);
+		u = ring_ptr(x, true, g.used, virtq_used_bytes(g.size));
 		if (!u)
 			return -1;
 		idx = le16_load_once(&u->idx);

@@ -352,8 +352,8 @@ static int setup_queue(vdrv_t *d, uint16_t q, uint16_t want)
 	if (size != max)
 		vdrv_common_write(d, VIRTIO_PCI_COMMON_Q_SIZE, 2, size);
 	desc = vdrv_alloc(d, virtq_desc_bytes(size), VIRTQ_DESC_ALIGN);
-	avail = vdrv_alloc(d, virtq_avail_bytes(size) + 2, VIRTQ_AVAIL_ALIGN);
-	used = vdrv_alloc(d, virtq_used_bytes(size) + 2, VIRTQ_USED_ALIGN);
+	avail = vdrv_alloc(d, virtq_avail_bytes(size), VIRTQ_AVAIL_ALIGN);
+	used = vdrv_alloc(d, virtq_used_bytes(size), VIRTQ_USED_ALIGN);
 	if (!(d->features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)))
 		ind = 0;
 	if (ind > size)

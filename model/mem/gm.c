@@ -129,13 +129,11 @@ static bool locate(const gm_t *gm, uint64_t gpa, uint64_t len, uint64_t *fd_off)
 		if (gpa < r->gpa)
 			return false; /* sorted: gpa is in a hole */
 		rel = gpa - r->gpa;
-		if (rel > r->size)
-			continue;
+		if (rel > r->size || (rel == r->size && len != 0))
+			continue; /* not in this region (maybe in an adjacent one) */
 		/* subtract first: no overflow for any len */
 		if (len > r->size - rel)
 			return false;
-		if (rel == r->size && len == 0 && i + 1 < gm->n && gm->r[i + 1].gpa == gpa)
-			continue; /* adjacent region starts here; either is fine */
 		*fd_off = r->fd_offset + rel;
 		return true;
 	}

@@ -142,8 +142,8 @@ int vq_dev_enable(vq_dev_t *vq, const struct vq_split_cfg *cfg)
 		     (unsigned long long)cfg->device);
 	/* Both rings are read by the device; only the used ring is written. */
 	vq->desc = gm_translate(vq->mem, cfg->desc, virtq_desc_bytes(cfg->size), GM_READ);
-	vq->avail = gm_translate(vq->mem, cfg->driver, virtq_avail_bytes(cfg->size) + 2, GM_READ);
-	vq->used = gm_translate(vq->mem, cfg->device, virtq_used_bytes(cfg->size) + 2,
+	vq->avail = gm_translate(vq->mem, cfg->driver, virtq_avail_bytes(cfg->size), GM_READ);
+	vq->used = gm_translate(vq->mem, cfg->device, virtq_used_bytes(cfg->size),
 				GM_READ | GM_WRITE);
 	if (!vq->desc || !vq->avail || !vq->used)
 		FAIL(vq, CL_DRV_VIRTQUEUES, VC_NO_INDEX,
@@ -201,18 +201,24 @@ struct desc_copy {
 	uint16_t next;
 };
 
-static inline void desc_load(const struct virtq_desc *d, struct desc_copy *c)
+/* One read of a descriptor at any alignment (indirect tables have no
+ * alignment rule); only the local copy is decoded. */
+static inline void desc_load(const uint8_t *p, struct desc_copy *c)
 {
-	c->addr = le64_load_once(&d->addr);
-	c->len = le32_load_once(&d->len);
-	c->flags = le16_load_once(&d->flags);
-	c->next = le16_load_once(&d->next);
+	struct virtq_desc d;
+
+	memcpy(&d, p, sizeof(d));
+	__asm__ __volatile__("" ::: "memory"); /* no re-reads of p */
+	c->addr = le64_to_cpu(d.addr);
+	c->len = le32_to_cpu(d.len);
+	c->flags = le16_to_cpu(d.flags);
+	c->next = le16_to_cpu(d.next);
 }
 
 int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 {
 	const uint32_t size = vq->cfg.size;
-	const struct virtq_desc *table;
+	const uint8_t *table;
 	uint32_t table_n, i, count = 0, nseg = 0, n_w = 0;
 	uint64_t rbytes = 0, wbytes = 0;
 	bool in_indirect = false, seen_write = false;
@@ -242,7 +248,7 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 		FAIL(vq, CL_DRV_CLEANUP, head, "head %u made available again while still in flight",
 		     head);
 
-	table = vq->desc;
+	table = (const uint8_t *)vq->desc;
 	table_n = size;
 	i = head;
 	for (;;) {
@@ -254,7 +260,7 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 			FAIL(vq, chain_clause, head,
 			     "%s chain from head %u longer than the queue size %u (loop?)",
 			     in_indirect ? "indirect" : "descriptor", head, size);
-		desc_load(&table[i], &d);
+		desc_load(table + (size_t)i * sizeof(struct virtq_desc), &d);
 		vq->stats.descs_walked++;
 
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {

@@ -144,8 +144,8 @@ int vq_drv_setup(vq_drv_t *vq, const struct vq_split_cfg *cfg, uint64_t indirect
 		return -1;
 	vq->cfg = *cfg;
 	vq->desc = gm_translate(vq->mem, cfg->desc, virtq_desc_bytes(size), GM_WRITE);
-	vq->avail = gm_translate(vq->mem, cfg->driver, virtq_avail_bytes(size) + 2, GM_WRITE);
-	vq->used = gm_translate(vq->mem, cfg->device, virtq_used_bytes(size) + 2, GM_WRITE);
+	vq->avail = gm_translate(vq->mem, cfg->driver, virtq_avail_bytes(size), GM_WRITE);
+	vq->used = gm_translate(vq->mem, cfg->device, virtq_used_bytes(size), GM_WRITE);
 	if (!vq->desc || !vq->avail || !vq->used)
 		return -1;
 	if (indirect_max) {
@@ -164,10 +164,10 @@ int vq_drv_setup(vq_drv_t *vq, const struct vq_split_cfg *cfg, uint64_t indirect
 		return -1;
 	}
 	memset(vq->desc, 0, virtq_desc_bytes(size));
-	memset(vq->avail, 0, virtq_avail_bytes(size) + 2);
+	memset(vq->avail, 0, virtq_avail_bytes(size));
 	/* drivernormative: Available Buffer Notification Suppression --
 	 * used ring flags start at 0 */
-	memset(vq->used, 0, virtq_used_bytes(size) + 2);
+	memset(vq->used, 0, virtq_used_bytes(size));
 	for (i = 0; i < size; i++)
 		vq->shadow[i].next = (uint16_t)(i + 1 < size ? i + 1 : 0);
 	vq->num_free = (uint16_t)size;
