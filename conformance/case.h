@@ -145,6 +145,8 @@ struct step_expect {
 	unsigned buffer_n;
 	uint8_t buffer_bytes[CASE_MAX_LIST];
 	bool has_device_wrote_only_writable;
+	bool has_used_len_written;  /* the device wrote every byte the used len claims */
+	char used_len_written[CASE_MAX_NAME];
 };
 
 struct case_step {

@@ -576,7 +576,7 @@ static int parse_expect(struct lctx *x, const struct ynode *n, struct step_expec
 		"status", "negotiated", "device_violation", "driver_violation", "no_findings",
 		"no_fatal", "used_idx", "used_len", "used_id", "refused", "live", "driver_broken",
 		"queue_interrupts", "config_interrupts", "notifies", "buffer",
-		"device_wrote_only_writable", NULL
+		"device_wrote_only_writable", "used_len_written", NULL
 	};
 	const struct ynode *v;
 	bool flag;
@@ -676,6 +676,11 @@ static int parse_expect(struct lctx *x, const struct ynode *n, struct step_expec
 	if ((v = map_get(n, "notifies")) && (e->has_notifies = true) &&
 	    get_cmp(x, v, "notifies", &e->notifies))
 		return -1;
+	if ((v = map_get(n, "used_len_written"))) {
+		e->has_used_len_written = true;
+		if (get_name(x, v, "buffer name", e->used_len_written, sizeof(e->used_len_written)))
+			return -1;
+	}
 	if ((v = map_get(n, "buffer"))) {
 		static const char *const bk[] = { "name", "untouched", "changed", "bytes", NULL };
 		const struct ynode *w;

@@ -17,6 +17,7 @@
 #include "rng_drv.h"
 #include "vc_pair.h"
 #include "vq_split_layout.h"
+#include "virtiocheck/clause.h"
 #include "virtiocheck/virtio.h"
 
 #define EXEC_MAX_BUFS 64
@@ -375,6 +376,40 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
 	return 0;
 }
 
+/* devicenormative: The Virtqueue Used Ring -- the device wrote at least len
+ * bytes (from the first writable buffer, here the named one) before it
+ * published the used element. */
+static int check_used_len_written(struct xstate *x, uint16_t q, const char *name)
+{
+	struct named *b = find_buf(x, name);
+	struct virtq_used *u;
+	struct qgeom g;
+	uint16_t idx;
+	uint32_t len;
+	uint64_t written;
+
+	if (!b)
+		return fail(x, V_ERROR, NULL, "case error: no buffer named '%s'", name);
+	if (!x->tracking)
+		return fail(x, V_ERROR, NULL, "case error: write tracking is off");
+	if (queue_geom(x, q, &g))
+		return -1;
+	u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
+	idx = le16_load_acquire(&u->idx);
+	if (idx == 0)
+		return fail(x, V_FAIL, NULL, "no used entry was written");
+	len = le32_load_once(&u->ring[(uint16_t)(idx - 1) & (g.size - 1)].len);
+	if (len > b->size)
+		return fail(x, V_FAIL, CL_DEV_USED, "used len %u exceeds buffer '%s' (%u bytes)", len,
+			    b->name, b->size);
+	written = gm_track_count(x->pair.dev_mem, b->gpa, len);
+	if (written != len)
+		return fail(x, V_FAIL, CL_DEV_USED,
+			    "used len %u, but the device wrote only %llu of those bytes of '%s'", len,
+			    (unsigned long long)written, b->name);
+	return 0;
+}
+
 static int check_expect(struct xstate *x, const struct case_step *s)
 {
 	const struct step_expect *e = &s->u.expect;
@@ -506,6 +541,8 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 	if (e->has_buffer && check_buffer(x, e))
 		return -1;
 	if (e->has_device_wrote_only_writable && check_wrote_only_writable(x, s->queue))
+		return -1;
+	if (e->has_used_len_written && check_used_len_written(x, s->queue, e->used_len_written))
 		return -1;
 	if (e->has_live) {
 		char why[160];
@@ -657,7 +694,9 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		tab = ring_ptr(x, dev, g.desc, virtq_desc_bytes(g.size));
 		if (!tab)
 			return -1;
-		if (write_desc(x, &s->u.desc.d, &nd, dev ? s->u.desc.fields : 0xf,
+		/* a new descriptor: every field (len from the named buffer when
+		 * omitted); a device rewrite: only the fields given */
+		if (write_desc(x, &s->u.desc.d, &nd, dev ? s->u.desc.fields : s->u.desc.fields | 0xd,
 			       dev ? &tab[s->u.desc.index] : NULL))
 			return -1;
 		if (!dev && !(s->u.desc.fields & 2) && !s->u.desc.d.addr.name[0])
@@ -821,7 +860,9 @@ static bool wants_tracking(const struct vc_case *c)
 	unsigned i;
 
 	for (i = 0; i < c->n_steps; i++)
-		if (c->steps[i].kind == ST_EXPECT && c->steps[i].u.expect.has_device_wrote_only_writable)
+		if (c->steps[i].kind == ST_EXPECT &&
+		    (c->steps[i].u.expect.has_device_wrote_only_writable ||
+		     c->steps[i].u.expect.has_used_len_written))
 			return true;
 	return false;
 }
