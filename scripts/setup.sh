@@ -14,6 +14,7 @@ PACKAGES=(
 	libyaml-dev        # spec-case loader
 	check              # unit tests
 	git
+	patch              # applies tests/variants/*.patch (broken model variants)
 )
 
 log() { printf 'setup: %s\n' "$*"; }
