@@ -181,6 +181,8 @@ static int load_all(const struct opts *o, struct catalogue *cat, struct case_set
 	for (i = 0; i < o->n_paths; i++)
 		if (case_load_path(set, o->paths[i], cat, err, sizeof(err)) != 0) {
 			fprintf(stderr, "%s\n", err);
+			case_set_free(set);
+			catalogue_free(cat);
 			return -1;
 		}
 	return 0;
@@ -368,8 +370,11 @@ static int cmd_run(struct opts *o, bool coverage)
 	if (load_all(o, &cat, &set) != 0)
 		return 2;
 	res = expand_all(o, &set, &n, &n_cases);
-	if (!res)
+	if (!res) {
+		case_set_free(&set);
+		catalogue_free(&cat);
 		return 2;
+	}
 	pr.tty = isatty(STDOUT_FILENO);
 	pr.color = pr.tty && !getenv("NO_COLOR");
 	pr.verbose = o->verbose;
@@ -377,8 +382,12 @@ static int cmd_run(struct opts *o, bool coverage)
 				.progress = on_progress, .progress_ctx = &pr };
 	t0 = now_ms();
 	run_points(res, n, &ro);
-	if (o->deviations && apply_deviations(o->deviations, res, n) != 0)
+	if (o->deviations && apply_deviations(o->deviations, res, n) != 0) {
+		free(res);
+		case_set_free(&set);
+		catalogue_free(&cat);
 		return 2;
+	}
 	rep = (struct run_report){ .target = o->target, .cat = &cat, .res = res, .n = n,
 				   .wall_ms = now_ms() - t0, .started = (long long)time(NULL),
 				   .jobs = o->jobs };
@@ -400,16 +409,18 @@ static int cmd_run(struct opts *o, bool coverage)
 	rc |= report_junit(&rep, path);
 	snprintf(path, sizeof(path), "%s/virtiocheck.html", o->report_dir);
 	rc |= report_html(&rep, path);
+	if (!rc) {
+		printf("reports: %s/virtiocheck.json, %s/junit.xml\nHTML report: %s\n",
+		       o->report_dir, o->report_dir, path);
+		printf("%u passed, %u failed\n", v[V_PASS], v[V_FAIL] + v[V_ERROR]);
+	}
+	free(res);
+	case_set_free(&set);
+	catalogue_free(&cat);
 	if (rc) {
 		fprintf(stderr, "virtiocheck: cannot write reports in %s\n", o->report_dir);
 		return 2;
 	}
-	printf("reports: %s/virtiocheck.json, %s/junit.xml\nHTML report: %s\n", o->report_dir,
-	       o->report_dir, path);
-	printf("%u passed, %u failed\n", v[V_PASS], v[V_FAIL] + v[V_ERROR]);
-	free(res);
-	case_set_free(&set);
-	catalogue_free(&cat);
 	return v[V_FAIL] || v[V_ERROR] ? 1 : 0;
 }
 
@@ -492,6 +503,7 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	const char *cmd;
+	int rc;
 
 	if (argc < 2) {
 		fputs(usage_text, stderr);
@@ -507,20 +519,25 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (parse_opts(argc - 2, argv + 2, &o) != 0) {
+		free(o.paths);
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	if (!strcmp(cmd, "run"))
-		return cmd_run(&o, false);
-	if (!strcmp(cmd, "clauses"))
-		return cmd_run(&o, true);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(&o, false);
-	if (!strcmp(cmd, "validate"))
-		return cmd_list(&o, true);
-	if (!strcmp(cmd, "selfcheck"))
-		return cmd_selfcheck(&o);
-	fprintf(stderr, "virtiocheck: unknown command '%s'\n", cmd);
-	fputs(usage_text, stderr);
-	return 2;
+		rc = cmd_run(&o, false);
+	else if (!strcmp(cmd, "clauses"))
+		rc = cmd_run(&o, true);
+	else if (!strcmp(cmd, "list"))
+		rc = cmd_list(&o, false);
+	else if (!strcmp(cmd, "validate"))
+		rc = cmd_list(&o, true);
+	else if (!strcmp(cmd, "selfcheck"))
+		rc = cmd_selfcheck(&o);
+	else {
+		fprintf(stderr, "virtiocheck: unknown command '%s'\n", cmd);
+		fputs(usage_text, stderr);
+		rc = 2;
+	}
+	free(o.paths);
+	return rc;
 }

@@ -391,6 +391,19 @@ static int setup_queue(vdrv_t *d, uint16_t q, uint16_t want)
 	return 0;
 }
 
+/* The status bit a status step sets; a skipped step leaves it out of the
+ * later status writes too. */
+static uint8_t step_bit(enum vdrv_step st)
+{
+	switch (st) {
+	case VDRV_STEP_ACKNOWLEDGE: return VIRTIO_STATUS_ACKNOWLEDGE;
+	case VDRV_STEP_DRIVER: return VIRTIO_STATUS_DRIVER;
+	case VDRV_STEP_FEATURES_OK: return VIRTIO_STATUS_FEATURES_OK;
+	case VDRV_STEP_DRIVER_OK: return VIRTIO_STATUS_DRIVER_OK;
+	default: return 0;
+	}
+}
+
 static int fail_init(vdrv_t *d)
 {
 	/* drivernormative: Device Initialization -- stop and set FAILED */
@@ -418,7 +431,9 @@ int vdrv_init(vdrv_t *d, const struct vdrv_config *cfg)
 	s.status = status;                        \
 	switch (hook(d, &s)) {                    \
 	case VDRV_ABORT: return -1;               \
-	case VDRV_SKIP: goto skip_##st;           \
+	case VDRV_SKIP:                           \
+		status &= (uint8_t)~step_bit(st); \
+		goto skip_##st;                   \
 	case VDRV_PROCEED: break;                 \
 	}
 

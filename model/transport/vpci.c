@@ -266,7 +266,9 @@ static void build_cfg_space(vpci_t *p)
 	b[0x0b] = 0xff;               /* class: misc */
 	put32(b, 0x10, 0x00000000);   /* BAR0: 32-bit memory */
 	put16(b, 0x2c, VIRTIO_PCI_VENDOR_ID);
-	put16(b, 0x2e, (uint16_t)p->ops->device_id);
+	/* 4.1.2.1: a non-transitional device SHOULD use a subsystem
+	 * device ID of 0x40 or higher */
+	put16(b, 0x2e, (uint16_t)(0x40 + p->ops->device_id));
 	b[0x34] = CAP_COMMON;
 	virtio_cap(b, CAP_COMMON, CAP_NOTIFY, 16, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_BAR_COMMON,
 		   VIRTIO_PCI_COMMON_SIZE);
@@ -419,11 +421,10 @@ static void set_features_ok(vpci_t *p)
 			why);
 		return;
 	}
-	if (p->ops->set_features && p->ops->set_features(p->dev, f) != 0) {
-		finding(p, VC_SEV_RECORD, CL_DRV_FEATURES, VC_NO_QUEUE,
-			"device refused the feature subset 0x%llx", (unsigned long long)f);
+	/* A device may refuse a subset it cannot work with: that is no
+	 * violation by the driver, so nothing is recorded. */
+	if (p->ops->set_features && p->ops->set_features(p->dev, f) != 0)
 		return;
-	}
 	p->negotiated = f;
 	p->status |= VIRTIO_STATUS_FEATURES_OK;
 }
@@ -760,8 +761,14 @@ uint64_t vpci_bar_read(vpci_t *p, uint64_t off, unsigned width)
 		/* devicenormative: ISR status capability -- read clears */
 		uint8_t v = p->isr;
 
+		if (width != 1) {
+			/* drivernormative: PCI Device Layout -- 8-bit field */
+			finding(p, VC_SEV_RECORD, CL_DRV_PCI_LAYOUT, VC_NO_QUEUE,
+				"ISR status read of width %u", width);
+			return 0;
+		}
 		p->isr = 0;
-		return width == 1 ? v : 0;
+		return v;
 	}
 	if (off >= VPCI_BAR_DEVICE && off < VPCI_BAR_DEVICE + p->ops->config_size) {
 		uint32_t rel = (uint32_t)(off - VPCI_BAR_DEVICE);
