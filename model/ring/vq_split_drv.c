@@ -27,6 +27,7 @@ struct head_state {
 	uint64_t writable;   /* device-writable bytes posted */
 	uint16_t ndesc;      /* descriptors of the main table used */
 	uint16_t n_indirect; /* entries of its indirect table, 0 if direct */
+	uint16_t avail_pos;  /* avail idx it was added at */
 	bool inflight;
 	bool completed;      /* was reaped at least once since last posted */
 };
@@ -256,6 +257,7 @@ int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const str
 	vq->heads[head].inflight = true;
 	vq->heads[head].completed = false;
 	le16_store_once(&vq->avail->ring[vq->avail_idx & (vq->cfg.size - 1)], head);
+	vq->heads[head].avail_pos = vq->avail_idx;
 	vq->avail_idx++;
 	vq->outstanding++;
 	vq->stats.added++;
@@ -350,7 +352,7 @@ static int find_rewritten(const vq_drv_t *vq, uint16_t id, bool *in_table)
 
 int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 {
-	uint16_t used_idx, dist, last, k;
+	uint16_t used_idx, dist, last, k, unpub;
 	uint32_t id, ulen;
 	struct head_state *h;
 	const struct virtq_used_elem *e;
@@ -359,14 +361,16 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 
 	if (!vq->ready || vq->broken)
 		return -1;
+	/* chains added but not yet published were never seen by the device */
+	unpub = (uint16_t)(vq->avail_idx - vq->avail_published);
 	used_idx = le16_load_acquire(&vq->used->idx);
 	dist = (uint16_t)(used_idx - vq->last_used);
 	if (dist == 0)
 		return 0;
-	if (dist > vq->outstanding) {
+	if (dist > (uint16_t)(vq->outstanding - unpub)) {
 		report(vq, VC_SEV_FATAL, CL_DEV_USED, VC_NO_INDEX,
-		       "used idx %u is %u past the last reaped %u, but only %u buffers are outstanding",
-		       used_idx, dist, vq->last_used, vq->outstanding);
+		       "used idx %u is %u past the last reaped %u, but only %u buffers were made available",
+		       used_idx, dist, vq->last_used, (uint16_t)(vq->outstanding - unpub));
 		return -1;
 	}
 	e = &vq->used->ring[vq->last_used & (vq->cfg.size - 1)];
@@ -383,6 +387,11 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 		       h->completed ? "used id %u was already completed"
 				    : "used id %u is not the head of an outstanding chain",
 		       id);
+		return -1;
+	}
+	if ((uint16_t)(h->avail_pos - vq->avail_published) < unpub) {
+		report(vq, VC_SEV_FATAL, CL_DEV_USED, id,
+		       "used id %u names a chain that was never made available", id);
 		return -1;
 	}
 	if (ulen > h->writable) {
