@@ -336,7 +336,10 @@ int report_html(const struct run_report *r, const char *path)
 	      ".toLowerCase();var rows=document.querySelectorAll('#coverage tbody tr');"
 	      "for(var i=0;i<rows.length;i++){var r=rows[i];var s=r.getAttribute('data-state');"
 	      "var m=!q||s===q||r.textContent.toLowerCase().indexOf(q)>=0;"
-	      "r.style.display=m?'':'none';}}\n</script>\n</body></html>\n", af.f);
+	      "r.style.display=m?'':'none';}}\n"
+	      "var h=decodeURIComponent(location.hash||'');if(h.indexOf('#filter=')===0){"
+	      "document.getElementById('filter').value=h.substring(8);filt();}\n"
+	      "</script>\n</body></html>\n", af.f);
 	free(t);
 	return atomic_file_commit(&af);
 }

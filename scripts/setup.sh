@@ -15,6 +15,7 @@ PACKAGES=(
 	check              # unit tests
 	git
 	patch              # applies tests/variants/*.patch (broken model variants)
+	chromium           # headless check of the HTML report (tests/html)
 )
 
 log() { printf 'setup: %s\n' "$*"; }
