@@ -1336,23 +1336,12 @@ static int cmp_str(const void *a, const void *b)
 static int load_file(struct case_set *set, const char *path, const struct catalogue *cat,
 		     char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
 	unsigned char *buf;
 	size_t len;
 	int rc;
 
-	if (!f) {
-		snprintf(err, errlen, "%s:1:1: cannot open: %s", path, strerror(errno));
+	if (ytree_read_file(path, &buf, &len, err, errlen) != 0)
 		return -1;
-	}
-	buf = malloc(YTREE_MAX_FILE + 1);
-	if (!buf) {
-		fclose(f);
-		snprintf(err, errlen, "%s:1:1: out of memory", path);
-		return -1;
-	}
-	len = fread(buf, 1, YTREE_MAX_FILE + 1, f);
-	fclose(f);
 	rc = case_load_buffer(set, path, buf, len, cat, err, errlen);
 	free(buf);
 	return rc;

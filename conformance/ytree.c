@@ -180,32 +180,45 @@ int ytree_load_buffer(struct ytree *t, const char *name, const unsigned char *bu
 	return rc;
 }
 
-int ytree_load(struct ytree *t, const char *path, char *err, size_t errlen)
+int ytree_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+		    size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
+	int bad;
+
+	*buf = NULL;
+	if (!f) {
+		snprintf(err, errlen, "%s:1:1: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	*buf = malloc(YTREE_MAX_FILE + 1);
+	if (!*buf) {
+		fclose(f);
+		snprintf(err, errlen, "%s:1:1: out of memory", path);
+		return -1;
+	}
+	*len = fread(*buf, 1, YTREE_MAX_FILE + 1, f);
+	bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(*buf);
+		*buf = NULL;
+		snprintf(err, errlen, "%s:1:1: read error", path);
+		return -1;
+	}
+	return 0;
+}
+
+int ytree_load(struct ytree *t, const char *path, char *err, size_t errlen)
+{
 	unsigned char *buf;
 	size_t len;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (!f) {
-		snprintf(err, errlen, "%s:1:1: cannot open: %s", path, strerror(errno));
+	if (ytree_read_file(path, &buf, &len, err, errlen) != 0)
 		return -1;
-	}
-	buf = malloc(YTREE_MAX_FILE + 1);
-	if (!buf) {
-		fclose(f);
-		snprintf(err, errlen, "%s:1:1: out of memory", path);
-		return -1;
-	}
-	len = fread(buf, 1, YTREE_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s:1:1: read error", path);
-		rc = -1;
-	} else {
-		rc = ytree_load_buffer(t, path, buf, len, err, errlen);
-	}
-	fclose(f);
+	rc = ytree_load_buffer(t, path, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -29,6 +29,10 @@ struct ytree {
 	size_t nodes;
 };
 
+/* Read a whole file of at most YTREE_MAX_FILE bytes (+1, so that a larger
+ * one is seen as such); *buf is malloc'ed. 0, or -1 with a message. */
+int ytree_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+		    size_t errlen);
 /* 0, or -1 with "file:line:col: message" in err. */
 int ytree_load(struct ytree *t, const char *path, char *err, size_t errlen);
 /* Same, from memory (name is used in messages). */

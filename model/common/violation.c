@@ -29,18 +29,24 @@ int vc_findings_find(const struct vc_findings *f, const char *clause)
 	return -1;
 }
 
-void vc_violation_set(struct vc_violation *v, enum vc_severity sev, const char *clause,
-		      uint16_t queue, uint32_t head, const char *fmt, ...)
+void vc_violation_vset(struct vc_violation *v, enum vc_severity sev, const char *clause,
+		       uint16_t queue, uint32_t head, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	memset(v, 0, sizeof(*v));
 	v->clause = clause;
 	v->severity = sev;
 	v->queue = queue;
 	v->avail_idx = VC_NO_INDEX;
 	v->head = head;
-	va_start(ap, fmt);
 	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
+}
+
+void vc_violation_set(struct vc_violation *v, enum vc_severity sev, const char *clause,
+		      uint16_t queue, uint32_t head, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vc_violation_vset(v, sev, clause, queue, head, fmt, ap);
 	va_end(ap);
 }

@@ -116,15 +116,10 @@ static void report(vq_drv_t *vq, enum vc_severity sev, const char *clause, uint3
 	struct vc_violation v;
 	va_list ap;
 
-	memset(&v, 0, sizeof(v));
-	v.clause = clause;
-	v.severity = sev;
-	v.queue = vq->cfg.index;
-	v.avail_idx = vq->last_used;
-	v.head = id;
 	va_start(ap, fmt);
-	vsnprintf(v.msg, sizeof(v.msg), fmt, ap);
+	vc_violation_vset(&v, sev, clause, vq->cfg.index, id, fmt, ap);
 	va_end(ap);
+	v.avail_idx = vq->last_used;
 	if (sev == VC_SEV_FATAL)
 		vq->broken = true;
 	if (vq->sink)

@@ -91,14 +91,8 @@ static void finding(vpci_t *p, enum vc_severity sev, const char *clause, uint16_
 	struct vc_violation v;
 	va_list ap;
 
-	memset(&v, 0, sizeof(v));
-	v.clause = clause;
-	v.severity = sev;
-	v.queue = queue;
-	v.avail_idx = VC_NO_INDEX;
-	v.head = VC_NO_INDEX;
 	va_start(ap, fmt);
-	vsnprintf(v.msg, sizeof(v.msg), fmt, ap);
+	vc_violation_vset(&v, sev, clause, queue, VC_NO_INDEX, fmt, ap);
 	va_end(ap);
 	vpci_violation(p, &v);
 }

@@ -46,6 +46,12 @@ void vc_findings_clear(struct vc_findings *f);
 /* Index of the first finding citing clause, or -1. */
 int vc_findings_find(const struct vc_findings *f, const char *clause);
 
+#include <stdarg.h>
+
+/* Fill *v (avail_idx = VC_NO_INDEX; callers set it when they know it). */
+__attribute__((format(printf, 6, 0)))
+void vc_violation_vset(struct vc_violation *v, enum vc_severity sev, const char *clause,
+		       uint16_t queue, uint32_t head, const char *fmt, va_list ap);
 __attribute__((format(printf, 6, 7)))
 void vc_violation_set(struct vc_violation *v, enum vc_severity sev, const char *clause,
 		      uint16_t queue, uint32_t head, const char *fmt, ...);
