@@ -301,7 +301,7 @@ static int get_bits(struct lctx *x, const struct ynode *n, const char *what,
 	if (want_kind(x, n, YN_SEQ, what))
 		return -1;
 	for (i = 0; i < n->n; i++) {
-		uint64_t v;
+		uint64_t v = 0;
 
 		if (as_bit_numbers) {
 			if (get_feature_bit(x, n->items[i], &v))
@@ -460,7 +460,7 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 		{ "isr", SPACE_ISR }, { "pci_cfg", SPACE_PCI_CFG }, { NULL, 0 }
 	};
 	const struct ynode *v;
-	uint64_t sp;
+	uint64_t sp = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->mask = UINT64_MAX;
@@ -519,7 +519,7 @@ static int parse_init(struct lctx *x, const struct ynode *n, struct step_init *i
 	static const char *const keys[] = { "skip", "stop_before", "features", "status",
 					    "queue_size", "expect_fail", "intx", NULL };
 	const struct ynode *v;
-	uint64_t s;
+	uint64_t s = 0;
 	size_t i;
 
 	memset(in, 0, sizeof(*in));

@@ -468,7 +468,7 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 	if (e->has_used_idx || e->has_used_len || e->has_used_id) {
 		struct qgeom g;
 		struct virtq_used *u;
-		uint16_t idx;
+		uint16_t idx = 0;
 
 		if (queue_geom(x, s->queue, &g))
 			return -1;
@@ -493,7 +493,7 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 		}
 	}
 	if (e->has_refused) {
-		uint16_t idx;
+		uint16_t idx = 0;
 
 		if (used_idx_now(x, s->queue, &idx))
 			return -1;
@@ -714,7 +714,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	case ST_USED_EVENT: {
 		struct virtq_avail *a;
 		unsigned i;
-		uint16_t idx;
+		uint16_t idx = 0;
 
 		if (queue_geom(x, s->queue, &g))
 			return -1;
@@ -748,7 +748,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	case ST_AVAIL_EVENT: {
 		struct virtq_used *u;
 		unsigned i;
-		uint16_t idx;
+		uint16_t idx = 0;
 
 		if (queue_geom(x, s->queue, &g))
 			return -1;
