@@ -12,4 +12,6 @@ export VC_CHECK_XML_DIR="$PWD/build/asan/check-xml"
 ctest --preset asan -j2 | tee build/asan/ctest.log
 # Total of the checks the suites ran, from Check's XML logs
 checks=$(cat build/asan/check-xml/*.xml | grep -c '<test ' || true)
-echo "check suites: ${checks} checks run under ASan+UBSan"
+failed=$(cat build/asan/check-xml/*.xml | grep -c '<test result="\(failure\|error\)"' || true)
+echo "Check suites under ASan+UBSan:"
+echo "checks: $((checks - failed)) passed, ${failed} failed"
