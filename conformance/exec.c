@@ -43,6 +43,8 @@ struct xstate {
 	struct named bufs[EXEC_MAX_BUFS];
 	unsigned nbufs;
 	uint16_t used_at_kick[VDRV_MAX_QUEUES];
+	bool kicked[VDRV_MAX_QUEUES];
+	uint64_t region_top[GM_REGIONS_MAX]; /* top-down cursors for buffer: region */
 	size_t tlen;
 };
 
@@ -135,8 +137,36 @@ static int resolve(struct xstate *x, const struct case_addr *a, uint64_t *gpa, u
 	return 0;
 }
 
+/* Guest memory for a buffer placed in a given region: taken from the top of
+ * the region downward, clear of the driver's own allocations (which grow
+ * upward from the bottom of region 0). 0 when it does not fit. */
+static uint64_t alloc_in_region(struct xstate *x, unsigned region, uint32_t size, uint64_t align)
+{
+	const struct gm_region_info *r = gm_region(x->pair.gm, region);
+	uint64_t floor, at;
+
+	if (!r)
+		return 0;
+	if (!x->region_top[region])
+		x->region_top[region] = r->gpa + r->size;
+	floor = r->gpa + (region == 0 ? r->size / 2 : 0);
+	if (x->region_top[region] - floor < size)
+		return 0;
+	at = (x->region_top[region] - size) & ~(align - 1);
+	if (at < floor)
+		return 0;
+	x->region_top[region] = at;
+	return at;
+}
+
+static void forget_buffers(struct xstate *x)
+{
+	x->nbufs = 0;
+	memset(x->region_top, 0, sizeof(x->region_top));
+}
+
 static struct named *new_buf(struct xstate *x, const char *name, uint32_t size, uint8_t fill,
-			     uint64_t align)
+			     uint64_t align, int region)
 {
 	struct named *b;
 	void *p;
@@ -146,7 +176,8 @@ static struct named *new_buf(struct xstate *x, const char *name, uint32_t size, 
 		return NULL;
 	}
 	b = &x->bufs[x->nbufs];
-	b->gpa = vdrv_alloc(x->pair.drv, size, align);
+	b->gpa = region < 0 ? vdrv_alloc(x->pair.drv, size, align)
+			    : alloc_in_region(x, (unsigned)region, size, align);
 	p = b->gpa ? gm_translate(x->pair.drv_mem, b->gpa, size, GM_WRITE) : NULL;
 	if (!p) {
 		fail(x, V_ERROR, NULL, "case error: cannot allocate %u bytes for '%s'", size, name);
@@ -241,7 +272,7 @@ static int do_init(struct xstate *x, const struct step_init *in)
 	rc = vdrv_init(x->pair.drv, &cfg);
 	x->cur_init = NULL;
 	x->rng_attached = false;
-	x->nbufs = 0; /* the driver's allocator restarted */
+	forget_buffers(x); /* the driver's allocator restarted */
 	status_str(vdrv_status(x->pair.drv), st, sizeof(st));
 	tracef(x, "  init -> %s, status %s, features 0x%llx", rc ? "failed" : "DRIVER_OK", st,
 	       (unsigned long long)vdrv_features(x->pair.drv));
@@ -272,7 +303,7 @@ static int liveness(struct xstate *x, char *why, size_t n)
 	uint8_t b[16];
 
 	vdrv_reset(x->pair.drv);
-	x->nbufs = 0;
+	forget_buffers(x);
 	x->rng_attached = false;
 	cfg.hook = NULL;
 	if (vdrv_init(x->pair.drv, &cfg) != 0) {
@@ -633,7 +664,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		return do_init(x, &s->u.init);
 	case ST_RESET:
 		vdrv_reset(d);
-		x->nbufs = 0;
+		forget_buffers(x);
 		x->rng_attached = false;
 		tracef(x, "  reset -> status 0x%02x", vdrv_status(d));
 		return 0;
@@ -666,10 +697,11 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		return 0;
 	}
 	case ST_BUFFER:
-		return new_buf(x, s->u.buffer.name, s->u.buffer.size, s->u.buffer.fill, 16) ? 0 : -1;
+		return new_buf(x, s->u.buffer.name, s->u.buffer.size, s->u.buffer.fill, 16,
+			       s->u.buffer.region) ? 0 : -1;
 	case ST_TABLE: {
 		const struct step_table *t = &s->u.table;
-		struct named *b = new_buf(x, t->name, 16u * t->n, 0, 16);
+		struct named *b = new_buf(x, t->name, 16u * t->n, 0, 16, -1);
 		struct virtq_desc *tab;
 		unsigned i;
 
@@ -785,6 +817,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 
 		if (used_idx_now(x, s->queue, &x->used_at_kick[s->queue]))
 			return -1;
+		x->kicked[s->queue] = true;
 		vdrv_notify(d, s->queue);
 		after = x->used_at_kick[s->queue];
 		used_idx_now(x, s->queue, &after);
