@@ -387,11 +387,11 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
 	 * nor to the driver area */
 	n = gm_track_count(x->pair.dev_mem, g.desc, virtq_desc_bytes(g.size));
 	if (n)
-		return fail(x, V_FAIL, NULL, "device wrote %llu bytes of the descriptor table",
+		return fail(x, V_FAIL, CL_DEV_DESC, "device wrote %llu bytes of the descriptor table",
 			    (unsigned long long)n);
 	n = gm_track_count(x->pair.dev_mem, g.avail, virtq_avail_bytes(g.size));
 	if (n)
-		return fail(x, V_FAIL, NULL, "device wrote %llu bytes of the available ring",
+		return fail(x, V_FAIL, CL_DEV_DESC, "device wrote %llu bytes of the available ring",
 			    (unsigned long long)n);
 	for (i = 0; i < x->nbufs; i++) {
 		const struct named *b = &x->bufs[i];
@@ -400,7 +400,7 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
 			continue;
 		n = gm_track_count(x->pair.dev_mem, b->gpa, b->size);
 		if (n)
-			return fail(x, V_FAIL, NULL,
+			return fail(x, V_FAIL, CL_DEV_DESC,
 				    "device wrote %llu bytes of '%s', never posted device-writable",
 				    (unsigned long long)n, b->name);
 	}
@@ -450,6 +450,12 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 	char buf[96], cb[64];
 	unsigned i;
 
+	/* what the device did to guest memory first: it is the most direct
+	 * evidence, and names the clause a wrong write breaks */
+	if (e->has_device_wrote_only_writable && check_wrote_only_writable(x, s->queue))
+		return -1;
+	if (e->has_used_len_written && check_used_len_written(x, s->queue, e->used_len_written))
+		return -1;
 	status_str(st, buf, sizeof(buf));
 	if (e->has_status_set && (st & e->status_set) != e->status_set) {
 		char want[96];
@@ -571,10 +577,7 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 	}
 	if (e->has_buffer && check_buffer(x, e))
 		return -1;
-	if (e->has_device_wrote_only_writable && check_wrote_only_writable(x, s->queue))
-		return -1;
-	if (e->has_used_len_written && check_used_len_written(x, s->queue, e->used_len_written))
-		return -1;
+
 	if (e->has_live) {
 		char why[160];
 
