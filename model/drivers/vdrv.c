@@ -444,8 +444,16 @@ skip_VDRV_STEP_RESET:
 	}
 skip_VDRV_STEP_WAIT_RESET:
 	msix_enable(d, d->msix && cfg->use_msix);
-	if (d->msix && cfg->use_msix)
+	if (d->msix && cfg->use_msix) {
+		uint16_t back;
+
 		vdrv_common_write(d, VIRTIO_PCI_COMMON_MSIX, 2, 0);
+		/* drivernormative: MSI-X Vector Configuration -- read back */
+		back = (uint16_t)vdrv_common_read(d, VIRTIO_PCI_COMMON_MSIX, 2);
+		if (back != 0 && back != VIRTIO_MSI_NO_VECTOR)
+			finding(d, VC_SEV_RECORD, CL_DEV_PCI_MSIX, VC_NO_QUEUE,
+				"config vector reads back %u after writing 0", back);
+	}
 	status |= VIRTIO_STATUS_ACKNOWLEDGE;
 	STEP(VDRV_STEP_ACKNOWLEDGE);
 	vdrv_set_status(d, s.status);

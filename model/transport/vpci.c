@@ -53,6 +53,7 @@ struct vpci {
 	struct vpci_queue q[VPCI_MAX_QUEUES];
 	uint8_t cfg[VPCI_CFG_SPACE];
 	struct vpci_pcicfg pcicfg;
+	uint32_t bar0;            /* BAR 0 address as programmed */
 	struct vc_findings findings;
 	struct vpci_stats stats;
 };
@@ -285,6 +286,12 @@ uint32_t vpci_cfg_read(vpci_t *p, uint32_t off, unsigned width)
 
 	if ((width != 1 && width != 2 && width != 4) || off % width || off + width > VPCI_CFG_SPACE)
 		return 0xffffffffu;
+	/* PCI status, Interrupt Status (bit 3): in INTx mode the OR of the
+	 * ISR bits (devicenormative: ISR status capability) */
+	if (!p->msix_enabled && p->isr)
+		p->cfg[0x06] |= 0x08;
+	else
+		p->cfg[0x06] &= (uint8_t)~0x08;
 	if (off >= CAP_PCICFG + 16 && off < CAP_PCICFG + 20) {
 		/* pci_cfg_data: an access through the window into BAR 0 */
 		uint32_t len = p->pcicfg.length;
@@ -343,6 +350,12 @@ void vpci_cfg_write(vpci_t *p, uint32_t off, unsigned width, uint32_t val)
 	}
 	if (off == 0x04 && width == 2)
 		put16(p->cfg, 0x04, (uint16_t)val); /* command register */
+	if (off == 0x10 && width == 4) {
+		/* BAR 0: 32-bit memory, naturally aligned; the address bits
+		 * below its size read back 0 (the standard sizing probe) */
+		p->bar0 = val & ~(uint32_t)(vpci_bar_size(p) - 1);
+		put32(p->cfg, 0x10, p->bar0);
+	}
 }
 
 /* ------------------------------------------------------ state machine */
@@ -385,8 +398,6 @@ static const char *core_feature_problem(uint64_t f)
 	if ((f & VIRTIO_BIT(VIRTIO_F_NOTIF_CONFIG_DATA)) &&
 	    !(f & VIRTIO_BIT(VIRTIO_F_VERSION_1)))
 		return "NOTIF_CONFIG_DATA without VERSION_1";
-	if ((f & VIRTIO_BIT(VIRTIO_F_RING_PACKED)))
-		return "RING_PACKED is not supported by this model";
 	return NULL;
 }
 
@@ -409,6 +420,10 @@ static void set_features_ok(vpci_t *p)
 			"driver did not accept VIRTIO_F_VERSION_1");
 		return;
 	}
+	/* a layout this model does not implement: the device refuses, and
+	 * that is no fault of the driver that accepted an offered bit */
+	if (f & VIRTIO_BIT(VIRTIO_F_RING_PACKED))
+		return;
 	why = core_feature_problem(f);
 	if (why) {
 		finding(p, VC_SEV_RECORD, CL_DRV_FEATURES, VC_NO_QUEUE, "unacceptable features: %s",
@@ -642,6 +657,8 @@ static void common_write(vpci_t *p, const struct reg *r, uint32_t v)
 				"write to %s of queue %u, which does not exist", r->name, qi);
 			return;
 		}
+		if (q->enable && r->id == R_QENABLE && v == 1)
+			return; /* enabling an enabled queue again changes nothing */
 		if (q->enable && r->id != R_QRESET && r->id != R_QMSIX) {
 			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qi,
 				"write to %s of queue %u after it was enabled", r->name, qi);
