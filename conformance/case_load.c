@@ -35,9 +35,23 @@ static int bad(struct lctx *x, const struct ynode *n, const char *fmt, ...)
 	x->failed = 1;
 	k = snprintf(x->err, x->errlen, "%s:%u:%u: ", x->file, n ? n->line : 1, n ? n->col : 1);
 	if (k >= 0 && (size_t)k < x->errlen) {
+		char msg[1024];
+		size_t i, o = (size_t)k;
+
 		va_start(ap, fmt);
-		vsnprintf(x->err + k, x->errlen - (size_t)k, fmt, ap);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
+		/* one line, whatever the case file quoted back: control
+		 * characters become \xNN */
+		for (i = 0; msg[i] && o + 5 < x->errlen; i++) {
+			unsigned char c = (unsigned char)msg[i];
+
+			if (c < 0x20 || c == 0x7f)
+				o += (size_t)snprintf(x->err + o, x->errlen - o, "\\x%02x", c);
+			else
+				x->err[o++] = (char)c;
+		}
+		x->err[o] = '\0';
 	}
 	return -1;
 }
