@@ -54,7 +54,7 @@ enum step_kind {
 	ST_INIT, ST_RESET, ST_WRITE, ST_READ, ST_BUFFER, ST_TABLE, ST_DESC, ST_AVAIL,
 	ST_AVAIL_RAW, ST_AVAIL_IDX, ST_AVAIL_FLAGS, ST_USED_EVENT, ST_POST, ST_KICK,
 	ST_RNG_READ, ST_REAP, ST_USED, ST_USED_IDX, ST_USED_FLAGS, ST_AVAIL_EVENT, ST_DESC_REWRITE,
-	ST_DEVICE_FAIL, ST_EXPECT,
+	ST_DEVICE_FAIL, ST_EXPECT, ST_DRIVER_QUEUE_RESET,
 };
 
 enum reg_space { SPACE_COMMON, SPACE_DEVICE, SPACE_NOTIFY, SPACE_ISR, SPACE_PCI_CFG };
@@ -168,6 +168,7 @@ struct case_step {
 		struct step_used used;
 		struct step_expect expect;
 		const char *fail_clause;
+		struct { uint16_t size; bool expect_fail; } qreset;
 	} u;
 };
 
@@ -209,6 +210,7 @@ struct vc_case {
 	uint64_t accept;                   /* features the driver wants */
 	uint64_t requires;                 /* SKIP when the target lacks these */
 	uint16_t queue_size;               /* 0: device maximum */
+	uint16_t queue_reset_delay;        /* reads of queue_reset that return 1 */
 	unsigned n_steps;
 	struct case_step *steps;
 	const char *file;

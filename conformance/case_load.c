@@ -132,6 +132,7 @@ static const char *const step_names[] = {
 	[ST_USED_IDX] = "used_idx", [ST_USED_FLAGS] = "used_flags",
 	[ST_AVAIL_EVENT] = "avail_event", [ST_DESC_REWRITE] = "desc_rewrite",
 	[ST_DEVICE_FAIL] = "device_fail", [ST_EXPECT] = "expect",
+	[ST_DRIVER_QUEUE_RESET] = "driver_queue_reset",
 };
 
 const char *case_step_name(enum step_kind k)
@@ -757,7 +758,7 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		/* bare steps take no arguments */
 		if (s->kind == ST_INIT)
 			return parse_init(x, NULL, &s->u.init);
-		if (s->kind == ST_RESET || s->kind == ST_KICK)
+		if (s->kind == ST_RESET || s->kind == ST_KICK || s->kind == ST_DRIVER_QUEUE_RESET)
 			return 0;
 		return bad(x, key, "step '%s' needs arguments", key->str);
 	}
@@ -987,6 +988,27 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		return get_clause(x, v, &s->u.fail_clause);
 	case ST_EXPECT:
 		return parse_expect(x, v, &s->u.expect);
+	case ST_DRIVER_QUEUE_RESET: {
+		static const char *const keys[] = { "queue", "queue_size", "expect_fail", NULL };
+		const struct ynode *w;
+
+		if (v->kind == YN_SCALAR && v->str[0] == '\0')
+			return 0;
+		if (check_keys(x, v, "a driver_queue_reset step", keys))
+			return -1;
+		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+			return -1;
+		if ((w = map_get(v, "queue_size"))) {
+			if (GET_NUM(x, w, "queue_size", 1, 32768, s->u.qreset.size))
+				return -1;
+			if (s->u.qreset.size & (s->u.qreset.size - 1))
+				return bad(x, w, "queue_size %u is not a power of two", s->u.qreset.size);
+		}
+		if ((w = map_get(v, "expect_fail")) &&
+		    get_bool(x, w, "expect_fail", &s->u.qreset.expect_fail))
+			return -1;
+		return 0;
+	}
 	}
 	return bad(x, key, "unhandled step");
 }
@@ -1221,7 +1243,8 @@ static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 		return -1;
 	if ((v = map_get(n, "setup"))) {
 		static const char *const sk[] = { "offer_add", "offer_remove", "accept",
-						  "requires", "queue_size", NULL };
+						  "requires", "queue_size", "queue_reset_delay",
+						  NULL };
 		const struct ynode *w;
 
 		if (check_keys(x, v, "setup", sk))
@@ -1237,6 +1260,9 @@ static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 			return -1;
 		if ((w = map_get(v, "requires")) &&
 		    get_bits(x, w, "feature", feature_names, true, &c->requires))
+			return -1;
+		if ((w = map_get(v, "queue_reset_delay")) &&
+		    GET_NUM(x, w, "queue_reset_delay", 0, 64, c->queue_reset_delay))
 			return -1;
 		if ((w = map_get(v, "queue_size"))) {
 			if (GET_NUM(x, w, "queue_size", 1, 32768, c->queue_size))

@@ -887,6 +887,17 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	}
 	case ST_EXPECT:
 		return check_expect(x, s);
+	case ST_DRIVER_QUEUE_RESET: {
+		int rc = vdrv_queue_reset(d, s->queue, s->u.qreset.size);
+
+		x->rng_attached = false; /* the queue's ring is new */
+		tracef(x, "  driver resets queue %u -> %s", s->queue, rc ? "failed" : "re-enabled");
+		if ((rc != 0) != s->u.qreset.expect_fail)
+			return fail(x, V_FAIL, NULL, "driver queue reset: expected %s, observed %s",
+				    s->u.qreset.expect_fail ? "failure" : "success",
+				    rc ? "failure" : "success");
+		return 0;
+	}
 	}
 	return fail(x, V_ERROR, NULL, "unknown step");
 }
@@ -923,6 +934,7 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	params.extra_features = c->offer_add;
 	params.withheld_features = c->offer_remove;
+	params.queue_reset_reads = c->queue_reset_delay;
 	if (vc_pair_open(&x->pair, &vc_rng_device_ops, NULL, &params, NULL, 0) != 0) {
 		fail(x, V_ERROR, NULL, "cannot create the device/driver pair");
 		return;

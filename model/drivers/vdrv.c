@@ -543,6 +543,32 @@ void vdrv_reset(vdrv_t *d)
 	d->broken = false;
 }
 
+int vdrv_queue_reset(vdrv_t *d, uint16_t q, uint16_t size)
+{
+	unsigned polls;
+
+	if (q >= d->num_queues || !d->vq[q] || !(d->features & VIRTIO_BIT(VIRTIO_F_RING_RESET)))
+		return -1;
+	vdrv_common_write(d, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+	vdrv_common_write(d, VIRTIO_PCI_COMMON_Q_RESET, 2, 1);
+	/* drivernormative: Virtqueue Reset -- proceed only once queue_reset
+	 * reads 0 */
+	for (polls = 0; polls < VDRV_RESET_POLLS &&
+			vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_RESET, 2) != 0; polls++)
+		;
+	if (polls == VDRV_RESET_POLLS) {
+		finding(d, VC_SEV_FATAL, CL_DEV_PCI_COMMON, q,
+			"queue_reset of queue %u never reads 0", q);
+		return -1;
+	}
+	/* drivernormative: Device Cleanup -- the old buffers are reclaimed
+	 * only now that the device has let go of them */
+	vq_drv_free(d->vq[q]);
+	d->vq[q] = NULL;
+	/* drivernormative: Virtqueue Re-enable -- set up as at discovery */
+	return setup_queue(d, q, size);
+}
+
 /* -------------------------------------------------------- notifications */
 
 void vdrv_notify(vdrv_t *d, uint16_t q)

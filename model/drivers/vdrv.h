@@ -90,6 +90,10 @@ int vdrv_probe(vdrv_t *d, uint16_t device_id);
 int vdrv_init(vdrv_t *d, const struct vdrv_config *cfg);
 /* Reset the device and forget all queues. */
 void vdrv_reset(vdrv_t *d);
+/* Reset queue q alone (VIRTIO_F_RING_RESET), wait until the device reports
+ * the reset complete, and set the queue up again as at first discovery,
+ * with size (0: the device maximum). 0 or -1. */
+int vdrv_queue_reset(vdrv_t *d, uint16_t q, uint16_t size);
 
 /* Registers, for hooks and cases that deviate. */
 uint64_t vdrv_common_read(vdrv_t *d, uint32_t off, unsigned width);

@@ -19,6 +19,7 @@ struct vpci_queue {
 	uint16_t msix_vector;
 	uint16_t enable;
 	uint16_t reset;
+	uint16_t reset_reads_left; /* queue_reset reads 1 while this is > 0 */
 	uint64_t desc, driver, device;
 	vq_dev_t *vq;
 };
@@ -49,6 +50,7 @@ struct vpci {
 	uint8_t isr;
 	bool msix_enabled;
 	bool broken;
+	uint16_t queue_reset_reads;
 	uint16_t num_queues;
 	struct vpci_queue q[VPCI_MAX_QUEUES];
 	uint8_t cfg[VPCI_CFG_SPACE];
@@ -368,6 +370,7 @@ static void queue_defaults(vpci_t *p, uint16_t i)
 	q->msix_vector = VIRTIO_MSI_NO_VECTOR;
 	q->enable = 0;
 	q->reset = 0;
+	q->reset_reads_left = 0;
 	q->desc = q->driver = q->device = 0;
 	vq_dev_reset(q->vq);
 }
@@ -504,9 +507,11 @@ static void enable_queue(vpci_t *p, uint16_t i)
 
 static void reset_queue(vpci_t *p, uint16_t i)
 {
-	/* devicenormative: Virtqueue Reset -- all queue state to defaults */
+	/* devicenormative: Virtqueue Reset -- no more requests, all queue
+	 * state to defaults; queue_reset reads 1 until the reset is done */
 	queue_defaults(p, i);
-	p->q[i].reset = 0; /* done synchronously: reads 0 at once */
+	p->q[i].reset_reads_left = p->queue_reset_reads;
+	p->q[i].reset = p->queue_reset_reads ? 1 : 0;
 }
 
 /* ------------------------------------------------- common config table */
@@ -619,7 +624,13 @@ static uint64_t common_read(vpci_t *p, const struct reg *r)
 	case R_QUSEDLO: return (uint32_t)q->device;
 	case R_QUSEDHI: return (uint32_t)(q->device >> 32);
 	case R_QNDATA: return p->queue_select;
-	case R_QRESET: return q->reset;
+	case R_QRESET:
+		if (q->reset_reads_left) {
+			q->reset_reads_left--;
+			return 1;
+		}
+		q->reset = 0; /* the driver has now seen the reset complete */
+		return 0;
 	}
 	return 0;
 }
@@ -659,6 +670,13 @@ static void common_write(vpci_t *p, const struct reg *r, uint32_t v)
 		}
 		if (q->enable && r->id == R_QENABLE && v == 1)
 			return; /* enabling an enabled queue again changes nothing */
+		if (q->reset && r->id != R_QRESET) {
+			/* drivernormative: Virtqueue Reset -- wait until the
+			 * reset is confirmed complete */
+			finding(p, VC_SEV_RECORD, CL_DRV_QRESET, qi,
+				"%s of queue %u written while its reset is in progress", r->name, qi);
+			return;
+		}
 		if (q->enable && r->id != R_QRESET && r->id != R_QMSIX) {
 			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qi,
 				"write to %s of queue %u after it was enabled", r->name, qi);
@@ -883,8 +901,10 @@ vpci_t *vpci_new(gm_view_t *dev_mem, const struct vc_device_ops *ops, const char
 	if (!p->dev)
 		goto fail;
 	p->offered = ops->get_features(p->dev);
-	if (params)
+	if (params) {
 		p->offered = (p->offered | params->extra_features) & ~params->withheld_features;
+		p->queue_reset_reads = params->queue_reset_reads;
+	}
 	/* devicenormative: Reserved Feature Bits -- always offer VERSION_1 */
 	if (!(p->offered & VIRTIO_BIT(VIRTIO_F_VERSION_1)))
 		finding(p, VC_SEV_RECORD, CL_DEV_RESERVED, VC_NO_QUEUE,

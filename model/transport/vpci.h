@@ -45,6 +45,9 @@ struct vpci_stats {
 struct vpci_params {
 	uint64_t extra_features;  /* OR-ed into the device's offer */
 	uint64_t withheld_features; /* removed from the device's offer */
+	/* reads of queue_reset that still return 1 after a queue reset was
+	 * requested (0: the reset completes at once) */
+	uint16_t queue_reset_reads;
 };
 
 vpci_t *vpci_new(gm_view_t *dev_mem, const struct vc_device_ops *ops, const char *args,
