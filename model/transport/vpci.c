@@ -281,6 +281,40 @@ static void build_cfg_space(vpci_t *p)
 	put16(b, CAP_MSIX + 2, (uint16_t)(msix_table_size(p) - 1));
 }
 
+/*
+ * drivernormative: PCI configuration access capability -- a window access
+ * names BAR 0, a length of 1, 2 or 4, an offset that is a multiple of the
+ * length, and lies inside one of the virtio structures. Returns false (and
+ * records why) when the window may not be used.
+ */
+static bool pcicfg_window_ok(vpci_t *p)
+{
+	static const uint8_t caps[] = { CAP_COMMON, CAP_NOTIFY, CAP_ISR, CAP_DEVICE };
+	uint32_t off = p->pcicfg.offset, len = p->pcicfg.length;
+	size_t i;
+
+	if (p->pcicfg.bar != 0 || (len != 1 && len != 2 && len != 4) || off % len) {
+		finding(p, VC_SEV_RECORD, CL_DRV_PCI_CFGACCESS, VC_NO_QUEUE,
+			"PCI_CFG window bar %u offset 0x%x length %u is not an aligned 1/2/4-byte "
+			"access", p->pcicfg.bar, off, len);
+		return false;
+	}
+	for (i = 0; i < sizeof(caps); i++) {
+		uint32_t base = (uint32_t)p->cfg[caps[i] + 8] | (uint32_t)p->cfg[caps[i] + 9] << 8 |
+				(uint32_t)p->cfg[caps[i] + 10] << 16 |
+				(uint32_t)p->cfg[caps[i] + 11] << 24;
+		uint32_t size = (uint32_t)p->cfg[caps[i] + 12] | (uint32_t)p->cfg[caps[i] + 13] << 8 |
+				(uint32_t)p->cfg[caps[i] + 14] << 16 |
+				(uint32_t)p->cfg[caps[i] + 15] << 24;
+
+		if (off >= base && off - base < size && len <= size - (off - base))
+			return true;
+	}
+	finding(p, VC_SEV_RECORD, CL_DRV_PCI_CFGACCESS, VC_NO_QUEUE,
+		"PCI_CFG window offset 0x%x length %u is outside every virtio structure", off, len);
+	return false;
+}
+
 uint32_t vpci_cfg_read(vpci_t *p, uint32_t off, unsigned width)
 {
 	uint32_t v = 0;
@@ -296,11 +330,9 @@ uint32_t vpci_cfg_read(vpci_t *p, uint32_t off, unsigned width)
 		p->cfg[0x06] &= (uint8_t)~0x08;
 	if (off >= CAP_PCICFG + 16 && off < CAP_PCICFG + 20) {
 		/* pci_cfg_data: an access through the window into BAR 0 */
-		uint32_t len = p->pcicfg.length;
-
-		if (p->pcicfg.bar != 0 || (len != 1 && len != 2 && len != 4))
+		if (!pcicfg_window_ok(p))
 			return 0;
-		return (uint32_t)vpci_bar_read(p, p->pcicfg.offset, len);
+		return (uint32_t)vpci_bar_read(p, p->pcicfg.offset, p->pcicfg.length);
 	}
 	for (i = 0; i < width; i++)
 		v |= (uint32_t)p->cfg[off + i] << (8 * i);
@@ -324,10 +356,8 @@ void vpci_cfg_write(vpci_t *p, uint32_t off, unsigned width, uint32_t val)
 			p->pcicfg.length = val;
 			put32(p->cfg, off, val);
 		} else if (rel == 16) {
-			uint32_t len = p->pcicfg.length;
-
-			if (p->pcicfg.bar == 0 && (len == 1 || len == 2 || len == 4))
-				vpci_bar_write(p, p->pcicfg.offset, len, val);
+			if (pcicfg_window_ok(p))
+				vpci_bar_write(p, p->pcicfg.offset, p->pcicfg.length, val);
 		} else {
 			finding(p, VC_SEV_RECORD, CL_DRV_PCI_CAPS, VC_NO_QUEUE,
 				"write to PCI_CFG capability byte %u", rel);

@@ -46,6 +46,7 @@
 #define CL_DRV_PCI_LAYOUT  "drivernormative:" VC_PCI "PCI Device Layout"
 #define CL_DEV_PCI_CAPS    "devicenormative:" VC_PCI "Virtio Structure PCI Capabilities"
 #define CL_DEV_PCI_DEVCFG  "devicenormative:" VC_PCI "PCI Device Layout / Device-specific configuration"
+#define CL_DRV_PCI_CFGACCESS "drivernormative:" VC_PCI "PCI Device Layout / PCI configuration access capability"
 #define CL_DRV_PCI_CAPS    "drivernormative:" VC_PCI "Virtio Structure PCI Capabilities"
 #define CL_DEV_PCI_COMMON  "devicenormative:" VC_PCI "PCI Device Layout / Common configuration structure layout"
 #define CL_DRV_PCI_COMMON  "drivernormative:" VC_PCI "PCI Device Layout / Common configuration structure layout"
