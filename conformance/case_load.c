@@ -133,6 +133,7 @@ static const char *const step_names[] = {
 	[ST_AVAIL_EVENT] = "avail_event", [ST_DESC_REWRITE] = "desc_rewrite",
 	[ST_DEVICE_FAIL] = "device_fail", [ST_EXPECT] = "expect",
 	[ST_DRIVER_QUEUE_RESET] = "driver_queue_reset",
+	[ST_DEVICE_INTERRUPT] = "device_interrupt",
 };
 
 const char *case_step_name(enum step_kind k)
@@ -988,6 +989,30 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		return get_clause(x, v, &s->u.fail_clause);
 	case ST_EXPECT:
 		return parse_expect(x, v, &s->u.expect);
+	case ST_DEVICE_INTERRUPT: {
+		static const char *const keys[] = { "queue", "config", NULL };
+		const struct ynode *w;
+		bool on = false;
+
+		if (role != ROLE_DRIVER)
+			return bad(x, key, "device_interrupt is a step of driver-role cases");
+		if (check_keys(x, v, "a device_interrupt step", keys))
+			return -1;
+		s->u.value16 = 0;
+		if ((w = map_get(v, "queue"))) {
+			if (get_bool(x, w, "queue", &on))
+				return -1;
+			s->u.value16 |= on ? VIRTIO_PCI_ISR_QUEUE : 0;
+		}
+		if ((w = map_get(v, "config"))) {
+			if (get_bool(x, w, "config", &on))
+				return -1;
+			s->u.value16 |= on ? VIRTIO_PCI_ISR_CONFIG : 0;
+		}
+		if (!s->u.value16)
+			return bad(x, v, "device_interrupt needs queue: true and/or config: true");
+		return 0;
+	}
 	case ST_DRIVER_QUEUE_RESET: {
 		static const char *const keys[] = { "queue", "queue_size", "expect_fail", NULL };
 		const struct ynode *w;

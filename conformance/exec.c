@@ -887,6 +887,10 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	}
 	case ST_EXPECT:
 		return check_expect(x, s);
+	case ST_DEVICE_INTERRUPT:
+		vpci_raise_isr(x->pair.dev, (uint8_t)s->u.value16);
+		tracef(x, "  device raises one interrupt, ISR bits 0x%x", s->u.value16);
+		return 0;
 	case ST_DRIVER_QUEUE_RESET: {
 		int rc = vdrv_queue_reset(d, s->queue, s->u.qreset.size);
 

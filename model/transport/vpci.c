@@ -133,6 +133,27 @@ static void raise_queue_irq(vpci_t *p, uint16_t q)
 	p->irq(p->irq_ctx, VPCI_IRQ_INTX);
 }
 
+void vpci_raise_isr(vpci_t *p, uint8_t bits)
+{
+	bits &= VIRTIO_PCI_ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG;
+	if (!bits)
+		return;
+	if (p->msix_enabled) {
+		/* with MSI-X each cause has its own vector */
+		if (bits & VIRTIO_PCI_ISR_CONFIG)
+			raise_config_irq(p);
+		if (bits & VIRTIO_PCI_ISR_QUEUE)
+			raise_queue_irq(p, 0);
+		return;
+	}
+	p->isr |= bits;
+	if (bits & VIRTIO_PCI_ISR_CONFIG)
+		p->stats.config_interrupts++;
+	if (bits & VIRTIO_PCI_ISR_QUEUE)
+		p->stats.queue_interrupts++;
+	p->irq(p->irq_ctx, VPCI_IRQ_INTX);
+}
+
 static uint16_t msix_table_size(const vpci_t *p) { return (uint16_t)(p->num_queues + 1); }
 
 /* ------------------------------------------------------ host ops (ABI) */

@@ -74,6 +74,10 @@ struct vq_dev *vpci_queue(vpci_t *p, uint16_t q);
 void *vpci_device(vpci_t *p);
 const struct vc_device_ops *vpci_ops(const vpci_t *p);
 
+/* Raise one interrupt carrying the given ISR bits (VIRTIO_PCI_ISR_*), as a
+ * device does when a queue and its configuration change at once. */
+void vpci_raise_isr(vpci_t *p, uint8_t bits);
+
 /* The choke point (also reachable through the host ops' fail service). */
 void vpci_violation(vpci_t *p, const struct vc_violation *v);
 

@@ -57,6 +57,7 @@
 #define CL_DRV_PCI_NOTIFY  "drivernormative:" VC_PCI "PCI-specific Initialization And Device Operation / Available Buffer Notifications"
 #define CL_DEV_PCI_USED_NOTIFY "devicenormative:" VC_PCI "PCI-specific Initialization And Device Operation / Used Buffer Notifications"
 #define CL_DEV_PCI_CONFIG_NOTIFY "devicenormative:" VC_PCI "PCI-specific Initialization And Device Operation / Notification of Device Configuration Changes"
+#define CL_DRV_PCI_CONFIG_NOTIFY "drivernormative:" VC_PCI "PCI-specific Initialization And Device Operation / Notification of Device Configuration Changes"
 #define CL_DEV_RNG         "devicenormative:Device Types / Entropy Device / Device Operation"
 #define CL_DRV_RNG         "drivernormative:Device Types / Entropy Device / Device Operation"
 
