@@ -225,17 +225,66 @@ static void *ring_ptr(struct xstate *x, bool device_side, uint64_t gpa, uint64_t
 	return p;
 }
 
+/*
+ * Ring fields at byte offsets. A hostile case may place a ring part at any
+ * address (the device must refuse it, but the harness still writes it), so
+ * the harness never accesses rings through typed pointers.
+ */
+#define AVAIL_IDX       2u
+#define AVAIL_RING(i)   (4u + 2u * (i))
+#define USED_IDX        2u
+#define USED_ID(i)      (4u + 8u * (i))
+#define USED_LEN(i)     (8u + 8u * (i))
+
+static uint16_t rd16(const uint8_t *p)
+{
+	le16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16_to_cpu(v);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	le32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32_to_cpu(v);
+}
+
+static void wr16(uint8_t *p, uint16_t val)
+{
+	le16 v = cpu_to_le16(val);
+
+	memcpy(p, &v, sizeof(v));
+}
+
+static void wr32(uint8_t *p, uint32_t val)
+{
+	le32 v = cpu_to_le32(val);
+
+	memcpy(p, &v, sizeof(v));
+}
+
+/* an index store: everything written before it is visible first */
+static void publish16(uint8_t *p, uint16_t val)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	wr16(p, val);
+}
+
 static int used_idx_now(struct xstate *x, uint16_t q, uint16_t *idx)
 {
 	struct qgeom g;
-	struct virtq_used *u;
+	const uint8_t *u;
 
 	if (queue_geom(x, q, &g))
 		return -1;
 	u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
 	if (!u)
 		return fail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
-	*idx = le16_load_acquire(&u->idx);
+	*idx = rd16(u + USED_IDX);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return 0;
 }
 
@@ -413,7 +462,7 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
 static int check_used_len_written(struct xstate *x, uint16_t q, const char *name)
 {
 	struct named *b = find_buf(x, name);
-	struct virtq_used *u;
+	const uint8_t *u;
 	struct qgeom g;
 	uint16_t idx;
 	uint32_t len;
@@ -426,10 +475,12 @@ static int check_used_len_written(struct xstate *x, uint16_t q, const char *name
 	if (queue_geom(x, q, &g))
 		return -1;
 	u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
-	idx = le16_load_acquire(&u->idx);
+	if (!u)
+		return fail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
+	idx = rd16(u + USED_IDX);
 	if (idx == 0)
 		return fail(x, V_FAIL, NULL, "no used entry was written");
-	len = le32_load_once(&u->ring[(uint16_t)(idx - 1) & (g.size - 1)].len);
+	len = rd32(u + USED_LEN((uint16_t)(idx - 1) & (g.size - 1)));
 	if (len > b->size)
 		return fail(x, V_FAIL, CL_DEV_USED, "used len %u exceeds buffer '%s' (%u bytes)", len,
 			    b->name, b->size);
@@ -504,19 +555,21 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 		return fail(x, V_FAIL, NULL, "expected no fatal violation; device status %s", buf);
 	if (e->has_used_idx || e->has_used_len || e->has_used_id) {
 		struct qgeom g;
-		struct virtq_used *u;
+		const uint8_t *u;
 		uint16_t idx = 0;
 
 		if (queue_geom(x, s->queue, &g))
 			return -1;
 		u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
-		idx = le16_load_acquire(&u->idx);
+		if (!u)
+			return fail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
+		idx = rd16(u + USED_IDX);
 		if (e->has_used_idx && idx != e->used_idx)
 			return fail(x, V_FAIL, NULL, "used idx: expected %u, observed %u", e->used_idx,
 				    idx);
 		if (e->has_used_len || e->has_used_id) {
-			const struct virtq_used_elem *el = &u->ring[(uint16_t)(idx - 1) & (g.size - 1)];
-			uint32_t len = le32_load_once(&el->len), id = le32_load_once(&el->id);
+			uint16_t slot = (uint16_t)(idx - 1) & (g.size - 1);
+			uint32_t len = rd32(u + USED_LEN(slot)), id = rd32(u + USED_ID(slot));
 
 			if (idx == 0 && !e->has_used_idx)
 				return fail(x, V_FAIL, NULL, "no used entry was written");
@@ -705,21 +758,26 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	case ST_TABLE: {
 		const struct step_table *t = &s->u.table;
 		struct named *b = new_buf(x, t->name, 16u * t->n, 0, 16, -1);
-		struct virtq_desc *tab;
+		uint8_t *tab;
 		unsigned i;
 
 		if (!b)
 			return -1;
 		tab = gm_translate(x->pair.drv_mem, b->gpa, b->size, GM_WRITE);
-		for (i = 0; i < t->n; i++)
-			if (write_desc(x, &t->e[i], &tab[i], 0xf, NULL))
+		for (i = 0; i < t->n; i++) {
+			struct virtq_desc nd;
+
+			if (write_desc(x, &t->e[i], &nd, 0xf, NULL))
 				return -1;
+			memcpy(tab + 16u * i, &nd, sizeof(nd));
+		}
 		return 0;
 	}
 	case ST_DESC:
 	case ST_DESC_REWRITE: {
 		bool dev = s->kind == ST_DESC_REWRITE;
-		struct virtq_desc *tab, nd;
+		struct virtq_desc nd, old;
+		uint8_t *tab;
 
 		if (queue_geom(x, s->queue, &g))
 			return -1;
@@ -731,12 +789,13 @@ static int run_step(struct xstate *x, const struct case_step *s)
 			return -1;
 		/* a new descriptor: every field (len from the named buffer when
 		 * omitted); a device rewrite: only the fields given */
+		memcpy(&old, tab + 16u * s->u.desc.index, sizeof(old));
 		if (write_desc(x, &s->u.desc.d, &nd, dev ? s->u.desc.fields : s->u.desc.fields | 0xd,
-			       dev ? &tab[s->u.desc.index] : NULL))
+			       dev ? &old : NULL))
 			return -1;
 		if (!dev && !(s->u.desc.fields & 2) && !s->u.desc.d.addr.name[0])
 			nd.len = cpu_to_le32(0);
-		tab[s->u.desc.index] = nd;
+		memcpy(tab + 16u * s->u.desc.index, &nd, sizeof(nd));
 		tracef(x, "  desc[%u] = {0x%llx, %u, 0x%x, %u}%s", s->u.desc.index,
 		       (unsigned long long)le64_to_cpu(nd.addr), le32_to_cpu(nd.len),
 		       le16_to_cpu(nd.flags), le16_to_cpu(nd.next), dev ? " (by the device)" : "");
@@ -747,7 +806,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	case ST_AVAIL_IDX:
 	case ST_AVAIL_FLAGS:
 	case ST_USED_EVENT: {
-		struct virtq_avail *a;
+		uint8_t *a;
 		unsigned i;
 		uint16_t idx = 0;
 
@@ -756,24 +815,23 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		a = ring_ptr(x, false, g.avail, virtq_avail_bytes(g.size));
 		if (!a)
 			return -1;
-		idx = le16_load_once(&a->idx);
+		idx = rd16(a + AVAIL_IDX);
 		if (s->kind == ST_AVAIL) {
 			for (i = 0; i < s->u.avail.n; i++)
-				le16_store_once(&a->ring[(uint16_t)(idx + i) & (g.size - 1)],
-						s->u.avail.heads[i]);
-			le16_store_release(&a->idx, (uint16_t)(idx + s->u.avail.n));
+				wr16(a + AVAIL_RING((uint16_t)(idx + i) & (g.size - 1)),
+				     s->u.avail.heads[i]);
+			publish16(a + AVAIL_IDX, (uint16_t)(idx + s->u.avail.n));
 			tracef(x, "  avail: %u heads, idx %u -> %u", s->u.avail.n, idx,
 			       (uint16_t)(idx + s->u.avail.n));
 		} else if (s->kind == ST_AVAIL_RAW) {
-			le16_store_once(&a->ring[s->u.avail_raw.slot & (g.size - 1)],
-					s->u.avail_raw.head);
+			wr16(a + AVAIL_RING(s->u.avail_raw.slot & (g.size - 1)), s->u.avail_raw.head);
 		} else if (s->kind == ST_AVAIL_IDX) {
-			le16_store_release(&a->idx, s->u.value16);
+			publish16(a + AVAIL_IDX, s->u.value16);
 			tracef(x, "  avail idx %u -> %u", idx, s->u.value16);
 		} else if (s->kind == ST_AVAIL_FLAGS) {
-			le16_store_release(&a->flags, s->u.value16);
+			publish16(a, s->u.value16);                   /* flags */
 		} else {
-			le16_store_release(virtq_used_event(a, g.size), s->u.value16);
+			publish16(a + AVAIL_RING(g.size), s->u.value16); /* used_event */
 		}
 		return 0;
 	}
@@ -781,7 +839,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	case ST_USED_IDX:
 	case ST_USED_FLAGS:
 	case ST_AVAIL_EVENT: {
-		struct virtq_used *u;
+		uint8_t *u;
 		unsigned i;
 		uint16_t idx = 0;
 
@@ -790,25 +848,25 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		u = ring_ptr(x, true, g.used, virtq_used_bytes(g.size));
 		if (!u)
 			return -1;
-		idx = le16_load_once(&u->idx);
+		idx = rd16(u + USED_IDX);
 		if (s->kind == ST_USED) {
 			for (i = 0; i < s->u.used.n; i++) {
-				struct virtq_used_elem *el = &u->ring[(uint16_t)(idx + i) & (g.size - 1)];
+				uint16_t slot = (uint16_t)(idx + i) & (g.size - 1);
 
-				le32_store_once(&el->id, s->u.used.id[i]);
-				le32_store_once(&el->len, s->u.used.len[i]);
+				wr32(u + USED_ID(slot), s->u.used.id[i]);
+				wr32(u + USED_LEN(slot), s->u.used.len[i]);
 			}
 			if (s->u.used.publish)
-				le16_store_release(&u->idx, (uint16_t)(idx + s->u.used.n));
+				publish16(u + USED_IDX, (uint16_t)(idx + s->u.used.n));
 			tracef(x, "  used (by the device): %u entries%s", s->u.used.n,
 			       s->u.used.publish ? ", published" : "");
 		} else if (s->kind == ST_USED_IDX) {
-			le16_store_release(&u->idx, s->u.value16);
+			publish16(u + USED_IDX, s->u.value16);
 			tracef(x, "  used idx (by the device) %u -> %u", idx, s->u.value16);
 		} else if (s->kind == ST_USED_FLAGS) {
-			le16_store_release(&u->flags, s->u.value16);
+			publish16(u, s->u.value16);                     /* flags */
 		} else {
-			le16_store_release(virtq_avail_event(u, g.size), s->u.value16);
+			publish16(u + USED_ID(g.size), s->u.value16);   /* avail_event */
 		}
 		return 0;
 	}
