@@ -86,6 +86,8 @@ void vq_drv_reset(vq_drv_t *vq)
 	vq->avail = NULL;
 	vq->used = NULL;
 	vq->ind_tables = NULL;
+	vq->ind_pool = 0;
+	vq->ind_max = 0;
 	vq->ready = false;
 	vq->broken = false;
 	vq->suppr_flags_reported = false;

@@ -350,10 +350,17 @@ uint32_t vpci_cfg_read(vpci_t *p, uint32_t off, unsigned width)
 	else
 		p->cfg[0x06] &= (uint8_t)~0x08;
 	if (off >= CAP_PCICFG + 16 && off < CAP_PCICFG + 20) {
-		/* pci_cfg_data: an access through the window into BAR 0 */
+		/* a window the driver may not use reads 0 */
 		if (!pcicfg_window_ok(p))
 			return 0;
-		return (uint32_t)vpci_bar_read(p, p->pcicfg.offset, p->pcicfg.length);
+		/* devicenormative: PCI configuration access capability -- a read
+		 * of pci_cfg_data reads cap.length bytes at cap.offset of the BAR
+		 * into pci_cfg_data; the access returns its own bytes of it */
+		uint32_t got = (uint32_t)vpci_bar_read(p, p->pcicfg.offset, p->pcicfg.length);
+		unsigned k;
+
+		for (k = 0; k < p->pcicfg.length; k++)
+			p->cfg[CAP_PCICFG + 16 + k] = (uint8_t)(got >> (8 * k));
 	}
 	for (i = 0; i < width; i++)
 		v |= (uint32_t)p->cfg[off + i] << (8 * i);
@@ -376,9 +383,20 @@ void vpci_cfg_write(vpci_t *p, uint32_t off, unsigned width, uint32_t val)
 		} else if (rel == 12 && width == 4) {
 			p->pcicfg.length = val;
 			put32(p->cfg, off, val);
-		} else if (rel == 16) {
-			if (pcicfg_window_ok(p))
-				vpci_bar_write(p, p->pcicfg.offset, p->pcicfg.length, val);
+		} else if (rel >= 16) {
+			/* devicenormative: PCI configuration access capability --
+			 * the access lands in pci_cfg_data, then its first
+			 * cap.length bytes are written at cap.offset of the BAR */
+			unsigned k;
+			uint32_t data = 0;
+
+			for (k = 0; k < width; k++)
+				p->cfg[off + k] = (uint8_t)(val >> (8 * k));
+			if (pcicfg_window_ok(p)) {
+				for (k = 0; k < p->pcicfg.length; k++)
+					data |= (uint32_t)p->cfg[CAP_PCICFG + 16 + k] << (8 * k);
+				vpci_bar_write(p, p->pcicfg.offset, p->pcicfg.length, data);
+			}
 		} else {
 			finding(p, VC_SEV_RECORD, CL_DRV_PCI_CAPS, VC_NO_QUEUE,
 				"write to PCI_CFG capability byte %u", rel);
