@@ -887,6 +887,9 @@ uint64_t vpci_bar_read(vpci_t *p, uint64_t off, unsigned width)
 
 void vpci_bar_write(vpci_t *p, uint64_t off, unsigned width, uint64_t val)
 {
+	/* a bus carries only the bytes of the access */
+	if (width < 8)
+		val &= (1ull << (8 * width)) - 1;
 	if (off < VPCI_BAR_COMMON + VIRTIO_PCI_COMMON_SIZE) {
 		const struct reg *r = decode(p, off, width, true);
 
