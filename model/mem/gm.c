@@ -140,12 +140,19 @@ static bool locate(const gm_t *gm, uint64_t gpa, uint64_t len, uint64_t *fd_off)
 	return false;
 }
 
+/* Set bits [off, off + len): single bits at the edges, whole bytes between. */
 static void track_mark(gm_view_t *v, uint64_t off, uint64_t len)
 {
-	uint64_t i;
+	uint64_t end = off + len;
 
-	for (i = off; i < off + len; i++)
-		v->written[i >> 3] |= (uint8_t)(1u << (i & 7));
+	for (; off < end && (off & 7); off++)
+		v->written[off >> 3] |= (uint8_t)(1u << (off & 7));
+	if (end - off >= 8) {
+		memset(v->written + (off >> 3), 0xff, (end - off) >> 3);
+		off += (end - off) & ~7ull;
+	}
+	for (; off < end; off++)
+		v->written[off >> 3] |= (uint8_t)(1u << (off & 7));
 }
 
 bool gm_range_ok(const gm_view_t *v, uint64_t gpa, uint64_t len)
@@ -207,12 +214,26 @@ void gm_track_clear(gm_view_t *v)
 		memset(v->written, 0, (v->gm->total + 7) / 8);
 }
 
+/* Count bits [off, off + len): single bits at the edges, popcounts between. */
 static uint64_t count_bits(const uint8_t *bm, uint64_t off, uint64_t len)
 {
-	uint64_t i, n = 0;
+	uint64_t end = off + len, n = 0;
 
-	for (i = off; i < off + len; i++)
-		n += (bm[i >> 3] >> (i & 7)) & 1u;
+	for (; off < end && (off & 7); off++)
+		n += (bm[off >> 3] >> (off & 7)) & 1u;
+	while (end - off >= 64) {
+		uint64_t w;
+
+		memcpy(&w, bm + (off >> 3), sizeof(w));
+		n += (uint64_t)__builtin_popcountll(w);
+		off += 64;
+	}
+	while (end - off >= 8) {
+		n += (uint64_t)__builtin_popcount(bm[off >> 3]);
+		off += 8;
+	}
+	for (; off < end; off++)
+		n += (bm[off >> 3] >> (off & 7)) & 1u;
 	return n;
 }
 
