@@ -22,6 +22,7 @@ while read -r name target; do
 	tree="$work/$name"
 	mkdir -p "$tree"
 	git -C "$root" ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$tree")
+	rm -f "$tree"/tests/variants/*.patch # they apply to the unmutated model only
 	if ! patch -d "$tree" -p1 -s --no-backup-if-mismatch -i "$root/fuzz/mutants/$name.patch"; then
 		echo "mutant $name: patch does not apply"; missed=$((missed + 1)); continue
 	fi
