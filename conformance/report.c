@@ -7,11 +7,16 @@
 
 #define VC_VERSION "0.1.0"
 
-size_t report_tally(const struct run_report *r, struct clause_tally *tally)
+int report_summarize(struct run_report *r)
 {
+	struct clause_tally *tally = calloc(r->cat->n ? r->cat->n : 1, sizeof(*tally));
 	size_t i, k, covered = 0;
 
-	memset(tally, 0, r->cat->n * sizeof(*tally));
+	if (!tally)
+		return -1;
+	memset(r->verdicts, 0, sizeof(r->verdicts));
+	for (i = 0; i < r->n; i++)
+		r->verdicts[r->res[i].o.verdict]++;
 	for (i = 0; i < r->n; i++) {
 		const struct vc_case *c = r->res[i].point.c;
 		bool first = i == 0 || r->res[i - 1].point.c != c;
@@ -27,16 +32,16 @@ size_t report_tally(const struct run_report *r, struct clause_tally *tally)
 	}
 	for (k = 0; k < r->cat->n; k++)
 		covered += tally[k].points[V_PASS] > 0;
-	return covered;
+	free(r->tally);
+	r->tally = tally;
+	r->covered = covered;
+	return 0;
 }
 
-static void counts(const struct run_report *r, unsigned *v)
+void report_release(struct run_report *r)
 {
-	size_t i;
-
-	memset(v, 0, V_COUNT * sizeof(*v));
-	for (i = 0; i < r->n; i++)
-		v[r->res[i].o.verdict]++;
+	free(r->tally);
+	r->tally = NULL;
 }
 
 static const char *failed_clause(const struct case_result *cr)
@@ -52,18 +57,14 @@ static const char *failed_clause(const struct case_result *cr)
 
 int report_json(const struct run_report *r, const char *path)
 {
+	const struct clause_tally *t = r->tally;
+	const unsigned *v = r->verdicts;
+	size_t i, covered = r->covered;
 	struct atomic_file af;
-	struct clause_tally *t = calloc(r->cat->n ? r->cat->n : 1, sizeof(*t));
-	unsigned v[V_COUNT];
-	size_t i, covered;
 	int k;
 
-	if (!t || atomic_file_open(&af, path) != 0) {
-		free(t);
+	if (!t || atomic_file_open(&af, path) != 0)
 		return -1;
-	}
-	counts(r, v);
-	covered = report_tally(r, t);
 	fprintf(af.f, "{\n  \"schema\": \"virtiocheck-report/1\",\n  \"tool\": \"virtiocheck\",\n"
 		      "  \"version\": \"%s\",\n  \"spec\": \"1.2\",\n  \"target\": ", VC_VERSION);
 	json_string(af.f, r->target);
@@ -127,7 +128,6 @@ int report_json(const struct run_report *r, const char *path)
 		fprintf(af.f, "}%s\n", i + 1 < r->n ? "," : "");
 	}
 	fputs("  ]\n}\n", af.f);
-	free(t);
 	return atomic_file_commit(&af);
 }
 
@@ -155,13 +155,12 @@ static void xml_text(FILE *f, const char *s)
 
 int report_junit(const struct run_report *r, const char *path)
 {
+	const unsigned *v = r->verdicts;
 	struct atomic_file af;
-	unsigned v[V_COUNT];
 	size_t i;
 
 	if (atomic_file_open(&af, path) != 0)
 		return -1;
-	counts(r, v);
 	fprintf(af.f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(af.f, "<testsuites name=\"virtiocheck\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" "
 		      "skipped=\"%u\" time=\"%.3f\">\n", r->n, v[V_FAIL], v[V_ERROR],
@@ -224,18 +223,14 @@ static const char *const verdict_class[V_COUNT] = { "pass", "fail", "error", "sk
 
 int report_html(const struct run_report *r, const char *path)
 {
+	const struct clause_tally *t = r->tally;
+	const unsigned *v = r->verdicts;
+	size_t i, covered = r->covered;
 	struct atomic_file af;
-	struct clause_tally *t = calloc(r->cat->n ? r->cat->n : 1, sizeof(*t));
-	unsigned v[V_COUNT];
-	size_t i, covered;
 	int k;
 
-	if (!t || atomic_file_open(&af, path) != 0) {
-		free(t);
+	if (!t || atomic_file_open(&af, path) != 0)
 		return -1;
-	}
-	counts(r, v);
-	covered = report_tally(r, t);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<title>virtiocheck report</title>\n<style>\n"
 	      "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\n"
@@ -340,6 +335,5 @@ int report_html(const struct run_report *r, const char *path)
 	      "var h=decodeURIComponent(location.hash||'');if(h.indexOf('#filter=')===0){"
 	      "document.getElementById('filter').value=h.substring(8);filt();}\n"
 	      "</script>\n</body></html>\n", af.f);
-	free(t);
 	return atomic_file_commit(&af);
 }

@@ -11,6 +11,12 @@
 #include "catalogue.h"
 #include "result.h"
 
+/* Per-clause verdict counts over all case points citing the clause. */
+struct clause_tally {
+	unsigned points[V_COUNT];
+	unsigned cases;      /* distinct cases citing it */
+};
+
 struct run_report {
 	const char *target;
 	const struct catalogue *cat;
@@ -19,16 +25,15 @@ struct run_report {
 	double wall_ms;
 	long long started;  /* unix time */
 	unsigned jobs;
+	/* filled by report_summarize() */
+	unsigned verdicts[V_COUNT];   /* points per verdict */
+	struct clause_tally *tally;   /* one per catalogue entry */
+	size_t covered;               /* labels with >= 1 PASS */
 };
 
-/* Per-clause verdict counts over all case points citing the clause. */
-struct clause_tally {
-	unsigned points[V_COUNT];
-	unsigned cases;      /* distinct cases citing it */
-};
-
-/* tally[i] for cat->c[i]; returns the number of labels with >= 1 PASS. */
-size_t report_tally(const struct run_report *r, struct clause_tally *tally);
+/* Count verdicts and tally them per clause, once for all writers. 0 or -1. */
+int report_summarize(struct run_report *r);
+void report_release(struct run_report *r);
 
 int report_json(const struct run_report *r, const char *path);
 int report_junit(const struct run_report *r, const char *path);

@@ -333,12 +333,9 @@ static double now_ms(void)
 
 static void print_coverage(const struct run_report *r)
 {
-	struct clause_tally *t = calloc(r->cat->n, sizeof(*t));
-	size_t i, covered;
+	const struct clause_tally *t = r->tally;
+	size_t i;
 
-	if (!t)
-		return;
-	covered = report_tally(r, t);
 	printf("%-10s %-6s %5s %5s %5s %5s  %s\n", "section", "role", "cases", "pass", "fail",
 	       "error", "label");
 	for (i = 0; i < r->cat->n; i++) {
@@ -347,8 +344,7 @@ static void print_coverage(const struct run_report *r)
 		printf("%-10s %-6s %5u %5u %5u %5u  %s\n", ci->section, ci->role, t[i].cases,
 		       t[i].points[V_PASS], t[i].points[V_FAIL], t[i].points[V_ERROR], ci->label);
 	}
-	printf("clauses: %zu of %zu have a passing case\n", covered, r->cat->n);
-	free(t);
+	printf("clauses: %zu of %zu have a passing case\n", r->covered, r->cat->n);
 }
 
 static int cmd_run(struct opts *o, bool coverage)
@@ -359,10 +355,9 @@ static int cmd_run(struct opts *o, bool coverage)
 	struct run_report rep;
 	struct progress pr;
 	struct run_opts ro;
-	size_t n, n_cases, covered;
-	unsigned v[V_COUNT] = { 0 };
+	size_t n, n_cases;
+	const unsigned *v;
 	char path[4200];
-	struct clause_tally *tally;
 	double t0;
 	size_t i;
 	int rc = 0;
@@ -391,18 +386,20 @@ static int cmd_run(struct opts *o, bool coverage)
 	rep = (struct run_report){ .target = o->target, .cat = &cat, .res = res, .n = n,
 				   .wall_ms = now_ms() - t0, .started = (long long)time(NULL),
 				   .jobs = o->jobs };
-	for (i = 0; i < n; i++)
-		v[res[i].o.verdict]++;
-	tally = calloc(cat.n ? cat.n : 1, sizeof(*tally));
-	covered = tally ? report_tally(&rep, tally) : 0;
-	free(tally);
+	if (report_summarize(&rep) != 0) {
+		free(res);
+		case_set_free(&set);
+		catalogue_free(&cat);
+		return 2;
+	}
+	v = rep.verdicts;
 	if (coverage)
 		print_coverage(&rep);
 	printf("\n%-8s %6s\n", "verdict", "points");
 	for (i = 0; i < V_COUNT; i++)
 		printf("%-8s %6u\n", verdict_name((enum verdict)i), v[i]);
 	printf("%zu cases, %zu case points in %.0f ms (%u jobs); %zu of %zu clauses have a passing case\n",
-	       n_cases, n, rep.wall_ms, o->jobs, covered, cat.n);
+	       n_cases, n, rep.wall_ms, o->jobs, rep.covered, cat.n);
 	snprintf(path, sizeof(path), "%s/virtiocheck.json", o->report_dir);
 	rc |= report_json(&rep, path);
 	snprintf(path, sizeof(path), "%s/junit.xml", o->report_dir);
@@ -414,6 +411,7 @@ static int cmd_run(struct opts *o, bool coverage)
 		       o->report_dir, o->report_dir, path);
 		printf("%u passed, %u failed\n", v[V_PASS], v[V_FAIL] + v[V_ERROR]);
 	}
+	report_release(&rep);
 	free(res);
 	case_set_free(&set);
 	catalogue_free(&cat);
