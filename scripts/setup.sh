@@ -16,6 +16,8 @@ PACKAGES=(
 	git
 	patch              # applies tests/variants/*.patch (broken model variants)
 	chromium           # headless check of the HTML report (tests/html)
+	zip                # seed corpus zips of fuzz/oss-fuzz/build.sh
+	unzip
 )
 
 log() { printf 'setup: %s\n' "$*"; }
