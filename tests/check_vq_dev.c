@@ -138,12 +138,7 @@ static void setup(void)
 	};
 
 	memset(&fx, 0, sizeof(fx));
-	fx.gm = gm_create(regions, 3);
-	ck_assert_ptr_nonnull(fx.gm);
-	fx.drv = gm_view_map(fx.gm, "driver");
-	fx.dev = gm_view_map(fx.gm, "device");
-	ck_assert_ptr_nonnull(fx.drv);
-	ck_assert_ptr_nonnull(fx.dev);
+	vc_test_memory(regions, 3, &fx.gm, &fx.drv, &fx.dev);
 	fx.vq = vq_dev_new(fx.dev, record, &fx.log);
 	ck_assert_ptr_nonnull(fx.vq);
 	/* default: indirect negotiated, no event idx */

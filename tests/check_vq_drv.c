@@ -136,12 +136,7 @@ static void fx_setup(void)
 	};
 
 	memset(&fx, 0, sizeof(fx));
-	fx.gm = gm_create(regs, 3);
-	ck_assert_ptr_nonnull(fx.gm);
-	fx.drv_view = gm_view_map(fx.gm, "driver");
-	fx.dev_view = gm_view_map(fx.gm, "device");
-	ck_assert_ptr_nonnull(fx.drv_view);
-	ck_assert_ptr_nonnull(fx.dev_view);
+	vc_test_memory(regs, 3, &fx.gm, &fx.drv_view, &fx.dev_view);
 	fx.drv = vq_drv_new(fx.drv_view, rec_sink, &fx.rec);
 	ck_assert_ptr_nonnull(fx.drv);
 	drv_configure(QSIZE, false, true, IND_MAX);

@@ -13,6 +13,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gm.h"
+
+/* Guest memory for a fixture: the given regions, one view for the driver
+ * side and one for the device side, at different host addresses. */
+static inline void vc_test_memory(const struct gm_region_spec *regions, unsigned n, gm_t **gm,
+				  gm_view_t **drv, gm_view_t **dev)
+{
+	*gm = gm_create(regions, n);
+	ck_assert_ptr_nonnull(*gm);
+	*drv = gm_view_map(*gm, "driver");
+	*dev = gm_view_map(*gm, "device");
+	ck_assert_ptr_nonnull(*drv);
+	ck_assert_ptr_nonnull(*dev);
+}
+
 #define VC_CHECK_MAIN(suite_fn)                                                   \
 	int main(void)                                                            \
 	{                                                                         \
