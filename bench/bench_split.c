@@ -52,7 +52,7 @@ static void sink(void *owner, const struct vc_violation *v)
 static void ring_open(struct ring_fixture *f)
 {
 	struct gm_region_spec r[2] = { { 0x10000, 0x100000 }, { 0x1000000, 0x100000 } };
-	struct vq_split_cfg c = { .index = 0, .size = QSIZE, .desc = 0x10000,
+	struct vq_cfg c = { .index = 0, .size = QSIZE, .desc = 0x10000,
 				  .driver = 0x10000 + 16 * QSIZE,
 				  .device = 0x10000 + 16 * QSIZE + 4096, .event_idx = true };
 

@@ -118,7 +118,7 @@ struct chain {
 };
 
 static struct {
-	struct vq_split_cfg cfg;
+	struct vq_cfg cfg;
 	uint16_t size, mask, ind_max;
 	uint64_t pool;
 	struct virtq_desc *desc; /* device view */

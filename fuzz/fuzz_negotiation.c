@@ -203,7 +203,7 @@ static struct {
 static struct {
 	vq_drv_t *vq;
 	bool ready;
-	struct vq_split_cfg cfg;
+	struct vq_cfg cfg;
 	unsigned gen;        /* bumped by every setup */
 	unsigned reset_gen;  /* nm.reset_gen at setup */
 	unsigned posted;     /* buffers posted since setup */

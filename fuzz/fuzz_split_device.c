@@ -1295,7 +1295,7 @@ NO_COV static void setup(struct fin *f)
 	static unsigned tab_nrec[NTAB];
 	const uint8_t qsel = fin_u8(f), feat = fin_u8(f);
 	struct world *w = &worlds[(feat >> 2) & 1];
-	struct vq_split_cfg cfg;
+	struct vq_cfg cfg;
 	uint16_t idx, flags, used_event, raw_idx, raw_flags, cfg_size;
 	unsigned nrec, t, n, k, nent, refuse = 0;
 	uint8_t amode, b;

@@ -293,7 +293,7 @@ static void msix_set(bool on)
 static void ring_setup(uint16_t q, uint16_t size, uint16_t vector)
 {
 	uint64_t base = RING_BASE + q * RING_STRIDE;
-	struct vq_split_cfg c = {
+	struct vq_cfg c = {
 		.index = q,
 		.size = size,
 		.desc = base,
@@ -795,7 +795,7 @@ END_TEST
 START_TEST(queue_above_4g_works)
 {
 	const uint64_t base = 0x100000000ull + 0x10000;
-	struct vq_split_cfg c = { .index = 0, .size = QSIZE, .desc = base, .driver = base + 0x1000,
+	struct vq_cfg c = { .index = 0, .size = QSIZE, .desc = base, .driver = base + 0x1000,
 				  .device = base + 0x2000 };
 	struct vq_buf in = { base + 0x8000, 32 };
 	uint32_t len = 0;

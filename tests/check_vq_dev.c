@@ -70,7 +70,7 @@ static struct fx {
 	gm_view_t *drv;  /* the test, as the (hostile) driver */
 	gm_view_t *dev;  /* the code under test */
 	vq_dev_t *vq;
-	struct vq_split_cfg cfg;
+	struct vq_cfg cfg;
 	int enable_rc;
 	struct sink_log log;
 	/* driver-view pointers to the three ring parts */

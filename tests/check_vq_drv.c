@@ -98,7 +98,7 @@ struct fixture {
 	gm_view_t *dev_view;
 	vq_drv_t *drv;
 	vq_dev_t *dev;
-	struct vq_split_cfg cfg;
+	struct vq_cfg cfg;
 	uint16_t ind_max;
 	struct sink_rec rec;     /* the driver's findings */
 	struct sink_rec dev_rec; /* the device side's findings (round trips) */

@@ -328,7 +328,7 @@ static int setup_queue(vdrv_t *d, uint16_t q, uint16_t want)
 {
 	uint16_t max, size;
 	uint64_t desc, avail, used, pool = 0;
-	struct vq_split_cfg c;
+	struct vq_cfg c;
 	uint16_t ind = d->cfg.indirect_max;
 
 	vdrv_common_write(d, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
@@ -356,7 +356,7 @@ static int setup_queue(vdrv_t *d, uint16_t q, uint16_t want)
 		pool = vdrv_alloc(d, 16ull * size * ind, 16);
 	if (!desc || !avail || !used || (ind && !pool))
 		return -1;
-	c = (struct vq_split_cfg){
+	c = (struct vq_cfg){
 		.index = q, .size = size, .desc = desc, .driver = avail, .device = used,
 		.event_idx = !!(d->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX)),
 		.indirect = !!(d->features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)),

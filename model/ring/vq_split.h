@@ -21,7 +21,7 @@
 #include "virtiocheck/device.h"
 #include "virtiocheck/violation.h"
 
-struct vq_split_cfg {
+struct vq_cfg {
 	uint16_t index;      /* queue number, for reports */
 	uint16_t size;       /* power of two, 1..32768 */
 	uint64_t desc;       /* guest-physical addresses of the three parts */
@@ -29,6 +29,10 @@ struct vq_split_cfg {
 	uint64_t device;     /* used ring */
 	bool event_idx;      /* VIRTIO_F_EVENT_IDX negotiated */
 	bool indirect;       /* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool packed;         /* VIRTIO_F_RING_PACKED negotiated: packed layout
+			      * (desc = descriptor ring, driver/device = the
+			      * driver and device event suppression areas) */
+	bool in_order;       /* VIRTIO_F_IN_ORDER negotiated */
 };
 
 /* ---------------------------------------------------------------- device */
@@ -48,7 +52,7 @@ void vq_dev_free(vq_dev_t *vq);
  * Check and map the queue (alignment, size, every part inside guest memory).
  * On failure the violation is reported and -1 returned; the queue stays off.
  */
-int vq_dev_enable(vq_dev_t *vq, const struct vq_split_cfg *cfg);
+int vq_dev_enable(vq_dev_t *vq, const struct vq_cfg *cfg);
 /* Back to the initial, disabled state (device or queue reset). */
 void vq_dev_reset(vq_dev_t *vq);
 bool vq_dev_enabled(const vq_dev_t *vq);
@@ -99,7 +103,7 @@ struct vq_drv_stats {
  */
 vq_drv_t *vq_drv_new(gm_view_t *mem, vc_violation_fn sink, void *owner);
 void vq_drv_free(vq_drv_t *vq);
-int vq_drv_setup(vq_drv_t *vq, const struct vq_split_cfg *cfg, uint64_t indirect_pool,
+int vq_drv_setup(vq_drv_t *vq, const struct vq_cfg *cfg, uint64_t indirect_pool,
 		 uint16_t indirect_max);
 void vq_drv_reset(vq_drv_t *vq);
 bool vq_drv_broken(const vq_drv_t *vq);

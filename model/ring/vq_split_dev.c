@@ -19,7 +19,7 @@ struct vq_dev {
 	vc_violation_fn sink;
 	void *owner;
 
-	struct vq_split_cfg cfg;
+	struct vq_cfg cfg;
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
@@ -120,7 +120,7 @@ static void report(vq_dev_t *vq, enum vc_severity sev, const char *clause, uint3
 
 static bool is_pow2(uint32_t x) { return x && !(x & (x - 1)); }
 
-int vq_dev_enable(vq_dev_t *vq, const struct vq_split_cfg *cfg)
+int vq_dev_enable(vq_dev_t *vq, const struct vq_cfg *cfg)
 {
 	uint32_t words;
 

@@ -37,7 +37,7 @@ struct vq_drv {
 	vc_violation_fn sink;
 	void *owner;
 
-	struct vq_split_cfg cfg;
+	struct vq_cfg cfg;
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
@@ -128,7 +128,7 @@ static void report(vq_drv_t *vq, enum vc_severity sev, const char *clause, uint3
 		vq->sink(vq->owner, &v);
 }
 
-int vq_drv_setup(vq_drv_t *vq, const struct vq_split_cfg *cfg, uint64_t indirect_pool,
+int vq_drv_setup(vq_drv_t *vq, const struct vq_cfg *cfg, uint64_t indirect_pool,
 		 uint16_t indirect_max)
 {
 	uint32_t size = cfg->size, i;

@@ -557,7 +557,7 @@ static void write_status(vpci_t *p, uint8_t val)
 static void enable_queue(vpci_t *p, uint16_t i)
 {
 	struct vpci_queue *q = &p->q[i];
-	struct vq_split_cfg c = {
+	struct vq_cfg c = {
 		.index = i,
 		.size = q->size,
 		.desc = q->desc,
