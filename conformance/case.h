@@ -57,7 +57,13 @@ enum step_kind {
 	ST_DEVICE_FAIL, ST_EXPECT, ST_DRIVER_QUEUE_RESET, ST_DEVICE_INTERRUPT,
 };
 
-enum reg_space { SPACE_COMMON, SPACE_DEVICE, SPACE_NOTIFY, SPACE_ISR, SPACE_PCI_CFG };
+enum reg_space { SPACE_COMMON, SPACE_DEVICE, SPACE_NOTIFY, SPACE_ISR, SPACE_PCI_CFG, SPACE_MMIO };
+
+/* matrix dimensions, as bit masks of the values a case lists */
+#define CASE_RING_SPLIT        1u
+#define CASE_RING_PACKED       2u
+#define CASE_TRANSPORT_PCI     1u
+#define CASE_TRANSPORT_MMIO    2u
 
 struct step_init {
 	uint32_t skip;              /* bit per vdrv_step */
@@ -73,6 +79,10 @@ struct step_init {
 struct step_reg {
 	enum reg_space space;
 	uint32_t offset;
+	/* reg: NAME only: the same register on virtio-mmio, -1 if MMIO has
+	 * no equivalent (the step then needs transport pci) */
+	int32_t mmio_offset;
+	uint8_t mmio_width;
 	uint8_t width;
 	uint64_t value;
 	bool has_expect;
@@ -183,9 +193,13 @@ struct matrix_exclude {
 	int feature_on[CASE_MAX_MATRIX_FEATURES];
 	unsigned n_features;
 	uint16_t queue_size;       /* 0: any */
+	uint8_t ring;              /* CASE_RING_*, 0: any */
+	uint8_t transport;         /* CASE_TRANSPORT_*, 0: any */
 };
 
 struct case_matrix {
+	uint8_t rings;             /* CASE_RING_* listed; 0: split, not a dimension */
+	uint8_t transports;        /* CASE_TRANSPORT_* listed; 0: pci, not a dimension */
 	unsigned n_features;
 	struct matrix_feature features[CASE_MAX_MATRIX_FEATURES];
 	unsigned n_sizes;
@@ -211,6 +225,7 @@ struct vc_case {
 	uint64_t requires;                 /* SKIP when the target lacks these */
 	uint16_t queue_size;               /* 0: device maximum */
 	uint16_t queue_reset_delay;        /* reads of queue_reset that return 1 */
+	char device_args[256];             /* passed to the device's create() */
 	unsigned n_steps;
 	struct case_step *steps;
 	const char *file;
@@ -222,6 +237,8 @@ struct case_point {
 	const struct vc_case *c;
 	uint64_t features_on, features_off;
 	uint16_t queue_size;
+	bool packed;       /* ring: packed (the driver accepts RING_PACKED) */
+	bool mmio;         /* transport: mmio */
 	char label[128];   /* e.g. "EVENT_IDX=on,qsize=8" */
 };
 

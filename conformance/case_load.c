@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "case_load.h"
+#include "devices.h"
 #include "ytree.h"
 #include "virtiocheck/virtio.h"
 
@@ -96,31 +97,49 @@ struct reg_name {
 	const char *name;
 	uint32_t offset;
 	uint8_t width;
+	int32_t mmio_offset;   /* the same register on virtio-mmio, -1: none */
 };
 
+/* Common configuration (4.1.4.3) by name, with the virtio-mmio register
+ * (4.2.2) that plays the same part. queue_size maps to QueueNum, which MMIO
+ * makes write-only. */
 static const struct reg_name common_names[] = {
-	{ "device_feature_select", VIRTIO_PCI_COMMON_DFSELECT, 4 },
-	{ "device_feature", VIRTIO_PCI_COMMON_DF, 4 },
-	{ "driver_feature_select", VIRTIO_PCI_COMMON_GFSELECT, 4 },
-	{ "driver_feature", VIRTIO_PCI_COMMON_GF, 4 },
-	{ "config_msix_vector", VIRTIO_PCI_COMMON_MSIX, 2 },
-	{ "num_queues", VIRTIO_PCI_COMMON_NUMQ, 2 },
-	{ "device_status", VIRTIO_PCI_COMMON_STATUS, 1 },
-	{ "config_generation", VIRTIO_PCI_COMMON_CFGGENERATION, 1 },
-	{ "queue_select", VIRTIO_PCI_COMMON_Q_SELECT, 2 },
-	{ "queue_size", VIRTIO_PCI_COMMON_Q_SIZE, 2 },
-	{ "queue_msix_vector", VIRTIO_PCI_COMMON_Q_MSIX, 2 },
-	{ "queue_enable", VIRTIO_PCI_COMMON_Q_ENABLE, 2 },
-	{ "queue_notify_off", VIRTIO_PCI_COMMON_Q_NOFF, 2 },
-	{ "queue_desc_lo", VIRTIO_PCI_COMMON_Q_DESCLO, 4 },
-	{ "queue_desc_hi", VIRTIO_PCI_COMMON_Q_DESCHI, 4 },
-	{ "queue_driver_lo", VIRTIO_PCI_COMMON_Q_AVAILLO, 4 },
-	{ "queue_driver_hi", VIRTIO_PCI_COMMON_Q_AVAILHI, 4 },
-	{ "queue_device_lo", VIRTIO_PCI_COMMON_Q_USEDLO, 4 },
-	{ "queue_device_hi", VIRTIO_PCI_COMMON_Q_USEDHI, 4 },
-	{ "queue_notify_data", VIRTIO_PCI_COMMON_Q_NDATA, 2 },
-	{ "queue_reset", VIRTIO_PCI_COMMON_Q_RESET, 2 },
-	{ NULL, 0, 0 }
+	{ "device_feature_select", VIRTIO_PCI_COMMON_DFSELECT, 4, 0x014 },
+	{ "device_feature", VIRTIO_PCI_COMMON_DF, 4, 0x010 },
+	{ "driver_feature_select", VIRTIO_PCI_COMMON_GFSELECT, 4, 0x024 },
+	{ "driver_feature", VIRTIO_PCI_COMMON_GF, 4, 0x020 },
+	{ "config_msix_vector", VIRTIO_PCI_COMMON_MSIX, 2, -1 },
+	{ "num_queues", VIRTIO_PCI_COMMON_NUMQ, 2, -1 },
+	{ "device_status", VIRTIO_PCI_COMMON_STATUS, 1, 0x070 },
+	{ "config_generation", VIRTIO_PCI_COMMON_CFGGENERATION, 1, 0x0fc },
+	{ "queue_select", VIRTIO_PCI_COMMON_Q_SELECT, 2, 0x030 },
+	{ "queue_size", VIRTIO_PCI_COMMON_Q_SIZE, 2, 0x038 },
+	{ "queue_msix_vector", VIRTIO_PCI_COMMON_Q_MSIX, 2, -1 },
+	{ "queue_enable", VIRTIO_PCI_COMMON_Q_ENABLE, 2, 0x044 },
+	{ "queue_notify_off", VIRTIO_PCI_COMMON_Q_NOFF, 2, -1 },
+	{ "queue_desc_lo", VIRTIO_PCI_COMMON_Q_DESCLO, 4, 0x080 },
+	{ "queue_desc_hi", VIRTIO_PCI_COMMON_Q_DESCHI, 4, 0x084 },
+	{ "queue_driver_lo", VIRTIO_PCI_COMMON_Q_AVAILLO, 4, 0x090 },
+	{ "queue_driver_hi", VIRTIO_PCI_COMMON_Q_AVAILHI, 4, 0x094 },
+	{ "queue_device_lo", VIRTIO_PCI_COMMON_Q_USEDLO, 4, 0x0a0 },
+	{ "queue_device_hi", VIRTIO_PCI_COMMON_Q_USEDHI, 4, 0x0a4 },
+	{ "queue_notify_data", VIRTIO_PCI_COMMON_Q_NDATA, 2, -1 },
+	{ "queue_reset", VIRTIO_PCI_COMMON_Q_RESET, 2, 0x0c0 },
+	{ NULL, 0, 0, -1 }
+};
+
+/* virtio-mmio registers without a common-configuration twin (4.2.2);
+ * space mmio, so the step needs transport mmio. */
+static const struct reg_name mmio_names[] = {
+	{ "magic_value", 0x000, 4, 0x000 }, { "version", 0x004, 4, 0x004 },
+	{ "device_id", 0x008, 4, 0x008 }, { "vendor_id", 0x00c, 4, 0x00c },
+	{ "queue_num_max", 0x034, 4, 0x034 }, { "queue_ready", 0x044, 4, 0x044 },
+	{ "queue_notify", 0x050, 4, 0x050 },
+	{ "interrupt_status", 0x060, 4, 0x060 }, { "interrupt_ack", 0x064, 4, 0x064 },
+	{ "shm_sel", 0x0ac, 4, 0x0ac }, { "shm_len_low", 0x0b0, 4, 0x0b0 },
+	{ "shm_len_high", 0x0b4, 4, 0x0b4 }, { "shm_base_low", 0x0b8, 4, 0x0b8 },
+	{ "shm_base_high", 0x0bc, 4, 0x0bc },
+	{ NULL, 0, 0, -1 }
 };
 
 static const char *const step_names[] = {
@@ -473,7 +492,8 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 					     NULL };
 	static const struct name_val spaces[] = {
 		{ "common", SPACE_COMMON }, { "device", SPACE_DEVICE }, { "notify", SPACE_NOTIFY },
-		{ "isr", SPACE_ISR }, { "pci_cfg", SPACE_PCI_CFG }, { NULL, 0 }
+		{ "isr", SPACE_ISR }, { "pci_cfg", SPACE_PCI_CFG }, { "mmio", SPACE_MMIO },
+		{ NULL, 0 }
 	};
 	const struct ynode *v;
 	uint64_t sp = 0;
@@ -482,21 +502,35 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 	r->mask = UINT64_MAX;
 	if (check_keys(x, n, is_read ? "a read step" : "a write step", is_read ? rkeys : wkeys))
 		return -1;
+	r->mmio_offset = -1;
 	if ((v = map_get(n, "reg"))) {
 		const struct reg_name *rn;
+		bool mmio = false;
 
 		if (v->kind != YN_SCALAR)
 			return bad(x, v, "reg must be a register name");
 		for (rn = common_names; rn->name; rn++)
 			if (!strcmp(rn->name, v->str))
 				break;
+		if (!rn->name) {
+			for (rn = mmio_names; rn->name; rn++)
+				if (!strcmp(rn->name, v->str))
+					break;
+			mmio = true;
+		}
 		if (!rn->name)
-			return bad(x, v, "unknown common configuration register '%s'", v->str);
+			return bad(x, v, "unknown register '%s' (common configuration or "
+				   "virtio-mmio names, see docs/spec-case-format.md)", v->str);
 		if (map_get(n, "space") || map_get(n, "offset"))
 			return bad(x, v, "give either reg or space/offset, not both");
-		r->space = SPACE_COMMON;
+		r->space = mmio ? SPACE_MMIO : SPACE_COMMON;
 		r->offset = rn->offset;
 		r->width = rn->width;
+		r->mmio_offset = rn->mmio_offset;
+		r->mmio_width = 4;
+		/* QueueNum is write-only on virtio-mmio */
+		if (is_read && !strcmp(rn->name, "queue_size"))
+			r->mmio_offset = -1;
 	} else {
 		if (!(v = map_get(n, "space")))
 			return bad(x, n, "a register access needs reg, or space and offset");
@@ -508,12 +542,18 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 		if (GET_NUM(x, v, "offset", 0, 0xffff, r->offset))
 			return -1;
 		r->width = r->space == SPACE_ISR ? 1 : r->space == SPACE_NOTIFY ? 2 : 4;
+		/* device configuration lives on both transports */
+		if (r->space == SPACE_DEVICE || r->space == SPACE_MMIO) {
+			r->mmio_offset = (int32_t)r->offset;
+			r->mmio_width = r->width;
+		}
 	}
 	if ((v = map_get(n, "width"))) {
 		if (GET_NUM(x, v, "width", 1, 8, r->width))
 			return -1;
 		if (r->width != 1 && r->width != 2 && r->width != 4 && r->width != 8)
 			return bad(x, v, "width must be 1, 2, 4 or 8");
+		r->mmio_width = r->width;
 	}
 	if (!is_read) {
 		if (!(v = map_get(n, "value")))
@@ -1040,6 +1080,37 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 
 /* ----------------------------------------------------------------- matrix */
 
+static const struct name_val rings[] = {
+	{ "split", CASE_RING_SPLIT }, { "packed", CASE_RING_PACKED }, { NULL, 0 }
+};
+static const struct name_val transports[] = {
+	{ "pci", CASE_TRANSPORT_PCI }, { "mmio", CASE_TRANSPORT_MMIO }, { NULL, 0 }
+};
+
+/* A matrix dimension: a non-empty list of distinct names, as a bit mask. */
+static int get_dim(struct lctx *x, const struct ynode *n, const char *what,
+		   const struct name_val *names, uint8_t *mask)
+{
+	size_t i;
+
+	if (want_kind(x, n, YN_SEQ, what))
+		return -1;
+	if (n->n == 0)
+		return bad(x, n, "%s lists no values", what);
+	*mask = 0;
+	for (i = 0; i < n->n; i++) {
+		uint64_t b;
+
+		if (lookup(x, n->items[i], what, names, &b))
+			return -1;
+		if (*mask & b)
+			return bad(x, n->items[i], "%s '%s' is listed twice", what,
+				   n->items[i]->str);
+		*mask |= (uint8_t)b;
+	}
+	return 0;
+}
+
 static int parse_matrix(struct lctx *x, const struct ynode *n, struct case_matrix *m)
 {
 	static const char *const keys[] = { "ring", "transport", "features", "queue_size",
@@ -1050,22 +1121,11 @@ static int parse_matrix(struct lctx *x, const struct ynode *n, struct case_matri
 	memset(m, 0, sizeof(*m));
 	if (check_keys(x, n, "matrix", keys))
 		return -1;
-	if ((v = map_get(n, "ring"))) {
-		if (want_kind(x, v, YN_SEQ, "ring"))
-			return -1;
-		for (i = 0; i < v->n; i++)
-			if (v->items[i]->kind != YN_SCALAR || strcmp(v->items[i]->str, "split"))
-				return bad(x, v->items[i], "ring layout '%s' is not supported (split)",
-					   v->items[i]->kind == YN_SCALAR ? v->items[i]->str : "?");
-	}
-	if ((v = map_get(n, "transport"))) {
-		if (want_kind(x, v, YN_SEQ, "transport"))
-			return -1;
-		for (i = 0; i < v->n; i++)
-			if (v->items[i]->kind != YN_SCALAR || strcmp(v->items[i]->str, "pci"))
-				return bad(x, v->items[i], "transport '%s' is not supported (pci)",
-					   v->items[i]->kind == YN_SCALAR ? v->items[i]->str : "?");
-	}
+	if ((v = map_get(n, "ring")) && get_dim(x, v, "ring", rings, &m->rings))
+		return -1;
+	if ((v = map_get(n, "transport")) &&
+	    get_dim(x, v, "transport", transports, &m->transports))
+		return -1;
 	if ((v = map_get(n, "features"))) {
 		if (want_kind(x, v, YN_MAP, "matrix features"))
 			return -1;
@@ -1123,9 +1183,23 @@ static int parse_matrix(struct lctx *x, const struct ynode *n, struct case_matri
 				uint64_t bit;
 				bool on;
 
+				uint64_t dv;
+
 				if (k->kind == YN_SCALAR && !strcmp(k->str, "queue_size")) {
 					if (GET_NUM(x, val, "queue_size", 1, 32768, ex->queue_size))
 						return -1;
+					continue;
+				}
+				if (k->kind == YN_SCALAR && !strcmp(k->str, "ring")) {
+					if (lookup(x, val, "ring", rings, &dv))
+						return -1;
+					ex->ring = (uint8_t)dv;
+					continue;
+				}
+				if (k->kind == YN_SCALAR && !strcmp(k->str, "transport")) {
+					if (lookup(x, val, "transport", transports, &dv))
+						return -1;
+					ex->transport = (uint8_t)dv;
 					continue;
 				}
 				if (get_feature_bit(x, k, &bit) || get_bool(x, val, "on/off", &on))
@@ -1141,13 +1215,16 @@ static int parse_matrix(struct lctx *x, const struct ynode *n, struct case_matri
 	return 0;
 }
 
-static bool excluded(const struct case_matrix *m, uint64_t on, uint16_t qsize)
+static bool excluded(const struct case_matrix *m, uint64_t on, uint16_t qsize, uint8_t ring,
+		     uint8_t transport)
 {
 	unsigned i, j;
 
 	for (i = 0; i < m->n_excludes; i++) {
 		const struct matrix_exclude *e = &m->excludes[i];
-		bool match = !e->queue_size || e->queue_size == qsize;
+		bool match = (!e->queue_size || e->queue_size == qsize) &&
+			     (!e->ring || e->ring == ring) &&
+			     (!e->transport || e->transport == transport);
 
 		for (j = 0; j < e->n_features && match; j++)
 			match = !!(on & (1ull << e->feature_bit[j])) == !!e->feature_on[j];
@@ -1157,54 +1234,137 @@ static bool excluded(const struct case_matrix *m, uint64_t on, uint16_t qsize)
 	return false;
 }
 
+/* Append ",text" (or "text" at the start) to a point label. */
+__attribute__((format(printf, 3, 4)))
+static void label_add(struct case_point *p, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*len + 1 >= sizeof(p->label))
+		return;
+	if (*len)
+		p->label[(*len)++] = ',';
+	va_start(ap, fmt);
+	w = vsnprintf(p->label + *len, sizeof(p->label) - *len, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*len += (size_t)w;
+	if (*len >= sizeof(p->label))
+		*len = sizeof(p->label) - 1;
+	p->label[*len] = '\0';
+}
+
 unsigned case_expand(const struct vc_case *c, struct case_point *pts, unsigned max)
 {
 	const struct case_matrix *m = &c->matrix;
 	unsigned nf = m->n_features, ns = m->n_sizes ? m->n_sizes : 1, combos = 1u << nf;
+	uint8_t want_r = m->rings ? m->rings : CASE_RING_SPLIT;
+	uint8_t want_t = m->transports ? m->transports : CASE_TRANSPORT_PCI;
 	unsigned mask, s, i, n = 0;
+	uint8_t r, t;
 
-	for (s = 0; s < ns; s++) {
-		for (mask = 0; mask < combos; mask++) {
-			struct case_point p;
-			bool ok = true;
-			size_t len = 0;
+	for (t = CASE_TRANSPORT_PCI; t <= CASE_TRANSPORT_MMIO; t <<= 1) {
+	for (r = CASE_RING_SPLIT; r <= CASE_RING_PACKED; r <<= 1) {
+		if (!(want_r & r) || !(want_t & t))
+			continue;
+		for (s = 0; s < ns; s++) {
+			for (mask = 0; mask < combos; mask++) {
+				struct case_point p;
+				bool ok = true;
+				size_t len = 0;
 
-			memset(&p, 0, sizeof(p));
-			p.c = c;
-			p.queue_size = m->n_sizes ? m->sizes[s] : c->queue_size;
-			for (i = 0; i < nf && ok; i++) {
-				bool on = (mask >> i) & 1;
-				uint64_t b = 1ull << m->features[i].bit;
+				memset(&p, 0, sizeof(p));
+				p.c = c;
+				p.packed = r == CASE_RING_PACKED;
+				p.mmio = t == CASE_TRANSPORT_MMIO;
+				p.queue_size = m->n_sizes ? m->sizes[s] : c->queue_size;
+				for (i = 0; i < nf && ok; i++) {
+					bool on = (mask >> i) & 1;
+					uint64_t b = 1ull << m->features[i].bit;
 
-				ok = m->features[i].values[on];
-				if (on)
-					p.features_on |= b;
-				else
-					p.features_off |= b;
+					ok = m->features[i].values[on];
+					if (on)
+						p.features_on |= b;
+					else
+						p.features_off |= b;
+				}
+				if (!ok || excluded(m, p.features_on, p.queue_size, r, t))
+					continue;
+				if (m->rings)
+					label_add(&p, &len, "ring=%s", p.packed ? "packed" : "split");
+				if (m->transports)
+					label_add(&p, &len, "transport=%s", p.mmio ? "mmio" : "pci");
+				for (i = 0; i < nf; i++) {
+					const char *fname = case_feature_name(m->features[i].bit);
+					bool on = (p.features_on >> m->features[i].bit) & 1;
+
+					label_add(&p, &len, "%s=%s", fname ? fname : "bit",
+						  on ? "on" : "off");
+				}
+				if (m->n_sizes)
+					label_add(&p, &len, "qsize=%u", p.queue_size);
+				if (n < max)
+					pts[n] = p;
+				n++;
 			}
-			if (!ok || excluded(m, p.features_on, p.queue_size))
-				continue;
-			for (i = 0; i < nf; i++) {
-				const char *fname = case_feature_name(m->features[i].bit);
-				int w = snprintf(p.label + len, sizeof(p.label) - len, "%s%s=%s",
-						 len ? "," : "", fname ? fname : "bit",
-						 (p.features_on >> m->features[i].bit) & 1 ? "on" : "off");
-
-				if (w > 0 && (size_t)w < sizeof(p.label) - len)
-					len += (size_t)w;
-			}
-			if (m->n_sizes)
-				snprintf(p.label + len, sizeof(p.label) - len, "%sqsize=%u",
-					 len ? "," : "", p.queue_size);
-			if (n < max)
-				pts[n] = p;
-			n++;
 		}
+	}
 	}
 	return n < max ? n : max;
 }
 
 /* ------------------------------------------------------------------ cases */
+
+/* Which ring layouts and transports a step can run on. */
+static void step_scope(const struct case_step *s, uint8_t *rings_ok, uint8_t *transports_ok)
+{
+	*rings_ok = CASE_RING_SPLIT | CASE_RING_PACKED;
+	*transports_ok = CASE_TRANSPORT_PCI | CASE_TRANSPORT_MMIO;
+	switch (s->kind) {
+	case ST_TABLE: case ST_DESC: case ST_AVAIL: case ST_AVAIL_RAW: case ST_AVAIL_IDX:
+	case ST_AVAIL_FLAGS: case ST_USED_EVENT: case ST_USED: case ST_USED_IDX:
+	case ST_USED_FLAGS: case ST_AVAIL_EVENT: case ST_DESC_REWRITE:
+		*rings_ok = CASE_RING_SPLIT;       /* raw edits of the split layout */
+		break;
+	case ST_WRITE: case ST_READ:
+		if (s->u.reg.space == SPACE_MMIO)
+			*transports_ok = CASE_TRANSPORT_MMIO;
+		else if (s->u.reg.mmio_offset < 0)
+			*transports_ok = CASE_TRANSPORT_PCI;
+		break;
+	case ST_INIT:
+		if (s->u.init.intx)
+			*transports_ok = CASE_TRANSPORT_PCI;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every matrix point must be able to run every step: a split-ring edit in a
+ * case that lists ring packed, a PCI register on mmio, and so on, is an
+ * error at the step. */
+static int check_step_applies(struct lctx *x, const struct ynode *n, const struct vc_case *c,
+			      const struct case_step *s)
+{
+	uint8_t want_r = c->matrix.rings ? c->matrix.rings : CASE_RING_SPLIT;
+	uint8_t want_t = c->matrix.transports ? c->matrix.transports : CASE_TRANSPORT_PCI;
+	uint8_t r_ok, t_ok;
+
+	step_scope(s, &r_ok, &t_ok);
+	if (want_r & ~r_ok)
+		return bad(x, n, "step '%s' only applies to the %s ring layout, but the matrix "
+			   "lists ring %s", case_step_name(s->kind),
+			   r_ok == CASE_RING_SPLIT ? "split" : "packed",
+			   r_ok == CASE_RING_SPLIT ? "packed" : "split");
+	if (want_t & ~t_ok)
+		return bad(x, n, "step '%s' only applies to the %s transport, but the case %s",
+			   case_step_name(s->kind), t_ok == CASE_TRANSPORT_PCI ? "pci" : "mmio",
+			   t_ok == CASE_TRANSPORT_PCI ? "lists transport mmio"
+						      : "runs on pci (add matrix transport: [mmio])");
+	return 0;
+}
 
 static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 {
@@ -1246,8 +1406,17 @@ static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 		return bad(x, n, "case '%s' needs a device type (rng or core)", c->id);
 	if (get_str(x, v, "device", c->device, sizeof(c->device)))
 		return -1;
-	if (strcmp(c->device, "rng") && strcmp(c->device, "core"))
-		return bad(x, v, "device type '%s' is not supported (rng, core)", c->device);
+	if (strcmp(c->device, "core") && !vc_device_lookup(c->device)) {
+		char names[256];
+		const struct vc_device_ops *d;
+		size_t len = 0;
+
+		for (i = 0; (d = vc_device_at(i)) && len < sizeof(names); i++)
+			len += (size_t)snprintf(names + len, sizeof(names) - len, ", %s",
+						d->name);
+		return bad(x, v, "device type '%s' is not supported (core%s)", c->device,
+			   names);
+	}
 	if (!(v = map_get(n, "spec")))
 		return bad(x, n, "case '%s' needs the spec version it follows", c->id);
 	if (get_str(x, v, "spec", c->spec, sizeof(c->spec)))
@@ -1269,10 +1438,13 @@ static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 	if ((v = map_get(n, "setup"))) {
 		static const char *const sk[] = { "offer_add", "offer_remove", "accept",
 						  "requires", "queue_size", "queue_reset_delay",
-						  NULL };
+						  "device_args", NULL };
 		const struct ynode *w;
 
 		if (check_keys(x, v, "setup", sk))
+			return -1;
+		if ((w = map_get(v, "device_args")) &&
+		    get_str(x, w, "device_args", c->device_args, sizeof(c->device_args)))
 			return -1;
 		if ((w = map_get(v, "offer_add")) &&
 		    get_bits(x, w, "feature", feature_names, true, &c->offer_add))
@@ -1310,6 +1482,9 @@ static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 			return -1;
 		c->n_steps = (unsigned)i + 1;
 	}
+	for (i = 0; i < v->n; i++)
+		if (check_step_applies(x, v->items[i], c, &c->steps[i]))
+			return -1;
 	return 0;
 }
 

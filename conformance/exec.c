@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -978,18 +979,22 @@ static bool wants_tracking(const struct vc_case *c)
 
 void exec_point(const struct case_point *p, struct case_outcome *o)
 {
-	static struct xstate xs;
-	struct xstate *x = &xs;
+	struct xstate *x;
 	const struct vc_case *c = p->c;
 	struct vpci_params params = { 0 };
 	struct timespec t0, t1;
 	uint64_t needed, offered;
 	unsigned i;
 
-	memset(x, 0, sizeof(*x));
 	memset(o, 0, sizeof(*o));
 	o->failed_step = -1;
 	o->clause_index = -1;
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		o->verdict = V_ERROR;
+		snprintf(o->message, sizeof(o->message), "out of memory");
+		return;
+	}
 	x->p = p;
 	x->c = c;
 	x->o = o;
@@ -1034,6 +1039,7 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 	}
 out:
 	vc_pair_close(&x->pair);
+	free(x);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	o->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 }

@@ -9,5 +9,7 @@ extern const struct vc_device_ops vc_rng_device_ops;
 
 /* Look a built-in device up by name ("rng"); NULL if unknown. */
 const struct vc_device_ops *vc_device_lookup(const char *name);
+/* The i-th built-in device, NULL past the last. */
+const struct vc_device_ops *vc_device_at(size_t i);
 
 #endif

@@ -16,3 +16,8 @@ const struct vc_device_ops *vc_device_lookup(const char *name)
 			return builtin[i];
 	return NULL;
 }
+
+const struct vc_device_ops *vc_device_at(size_t i)
+{
+	return i < sizeof(builtin) / sizeof(builtin[0]) ? builtin[i] : NULL;
+}
