@@ -8,12 +8,20 @@ set(VC_MODEL_SOURCES
   mem/gm.c
   ring/vq_split_dev.c
   ring/vq_split_drv.c
+  ring/vq_packed_dev.c
+  ring/vq_packed_drv.c
+  transport/vdev_core.c
   transport/vpci.c
+  transport/vmmio.c
   devices/registry.c
   devices/rng.c
+  devices/blk.c
+  devices/console.c
   drivers/galloc.c
   drivers/vdrv.c
   drivers/rng_drv.c
+  drivers/blk_drv.c
+  drivers/console_drv.c
   pair/vc_pair.c
 )
 set(VC_MODEL_INCLUDE_DIRS include mem ring transport devices drivers pair)
@@ -21,12 +29,20 @@ set(VC_MODEL_INCLUDE_DIRS include mem ring transport devices drivers pair)
 set(VC_CONFORMANCE_SOURCES
   atomic_file.c
   case_load.c
+  case_load_blk.c
+  case_load_console.c
   catalogue.c
   exec.c
+  exec_blk.c
+  exec_console.c
+  exec_packed.c
   report.c
   runner.c
   selfcheck.c
   ytree.c
+  ../fuzz/fsd_input.c
+  export_corpus.c
+  crash2case.c
 )
 
 # vc_model_library(NAME ROOT): a static model library from the tree at ROOT.

@@ -623,6 +623,43 @@ static void m_enable_size_0xffff(void)
 	fx_enable_at(0xffff, DESC_GPA, AVAIL_GPA, USED_GPA, false, true);
 }
 
+/* --- IN_ORDER: chained descriptor x links to x + 1 (0 after the last) */
+
+static void fx_enable_in_order(void)
+{
+	fx_enable(QSZ, false, true);
+	fx.cfg.in_order = true;
+	ck_assert_int_eq(vq_dev_enable(fx.vq, &fx.cfg), 0);
+}
+
+static void m_in_order_next_skips_a_slot(void)
+{
+	fx_enable_in_order();
+	desc(0, BUF(0), 16, F_N, 2);
+	desc(2, BUF(2), 16, 0, 0);
+	make_avail(0);
+}
+
+static void m_in_order_last_slot_not_linking_to_0(void)
+{
+	fx_enable_in_order();
+	desc(QSZ - 1, BUF(0), 16, F_N, 1);
+	desc(1, BUF(1), 16, 0, 0);
+	make_avail(QSZ - 1);
+}
+
+static void m_in_order_indirect_entries_out_of_sequence(void)
+{
+	struct virtq_desc *t = table_at(IND(0), 3);
+
+	fx_enable_in_order();
+	put_desc(t, 0, BUF(0), 16, F_N, 2);
+	put_desc(t, 1, BUF(1), 16, F_W, 0);
+	put_desc(t, 2, BUF(2), 16, F_N, 1);
+	desc(0, IND(0), 48, F_I, 0);
+	make_avail(0);
+}
+
 #define FATAL VC_SEV_FATAL
 
 static const struct hostile hostile[] = {
@@ -709,6 +746,13 @@ static const struct hostile hostile[] = {
 	  FATAL, AT_ENABLE },
 	{ "queue size 0", m_enable_size_zero, CL_DRV_PCI_COMMON, FATAL, AT_ENABLE },
 	{ "queue size 0xffff", m_enable_size_0xffff, CL_DRV_PCI_COMMON, FATAL, AT_ENABLE },
+	/* IN_ORDER */
+	{ "IN_ORDER: next skips a slot", m_in_order_next_skips_a_slot, CL_DRV_DESC, FATAL,
+	  AT_POP },
+	{ "IN_ORDER: last slot does not link to 0", m_in_order_last_slot_not_linking_to_0,
+	  CL_DRV_DESC, FATAL, AT_POP },
+	{ "IN_ORDER: indirect entries out of sequence",
+	  m_in_order_indirect_entries_out_of_sequence, CL_DRV_INDIRECT, FATAL, AT_POP },
 };
 
 #define N_HOSTILE (int)(sizeof(hostile) / sizeof(hostile[0]))
@@ -1603,6 +1647,82 @@ START_TEST(reset_makes_a_broken_queue_usable_again)
 }
 END_TEST
 
+START_TEST(in_order_chain_wrapping_to_slot_0_is_accepted)
+{
+	struct vc_elem e;
+
+	fx_enable_in_order();
+	desc(QSZ - 1, BUF(0), 16, F_N, 0);
+	desc(0, BUF(1), 16, F_N | F_W, 1);
+	desc(1, BUF(2), 16, F_W, 0);
+	make_avail(QSZ - 1);
+	pop_ok(&e);
+	ck_assert_uint_eq(e.head, QSZ - 1);
+	ck_assert_uint_eq(e.n_readable + e.n_writable, 3);
+	assert_no_violation();
+}
+END_TEST
+
+START_TEST(in_order_push_out_of_order_is_a_host_error)
+{
+	struct vc_elem e;
+
+	fx_enable_in_order();
+	desc(0, BUF(0), 16, F_W, 1);
+	desc(1, BUF(1), 16, F_W, 2);
+	make_avail(0);
+	make_avail(1);
+	pop_ok(&e);
+	pop_ok(&e);
+	ck_assert_int_eq(vq_dev_push(fx.vq, 1, 16), -1);
+	ck_assert_uint_eq(fx.log.n, 1);
+	ck_assert_str_eq(fx.log.v[0].clause, CL_DEV_RESERVED);
+	ck_assert_int_eq(fx.log.v[0].sev, VC_SEV_RECORD);
+	ck_assert(!vq_dev_broken(fx.vq));
+	ck_assert_uint_eq(vq_dev_inflight(fx.vq), 2);
+	ck_assert_int_eq(vq_dev_push(fx.vq, 0, 16), 0);
+	ck_assert_int_eq(vq_dev_push(fx.vq, 1, 16), 0);
+	ck_assert_uint_eq(fx.log.n, 1);
+}
+END_TEST
+
+START_TEST(in_order_flush_writes_one_used_entry_per_batch)
+{
+	struct vc_elem e;
+	unsigned i;
+
+	fx_enable_in_order();
+	for (i = 0; i < 5; i++) {
+		desc(i, BUF(i), 16, F_W, (uint16_t)(i + 1));
+		make_avail((uint16_t)i);
+		pop_ok(&e);
+	}
+	ck_assert_int_eq(vq_dev_push(fx.vq, 0, 16), 0);
+	ck_assert_int_eq(vq_dev_push(fx.vq, 1, 16), 0);
+	ck_assert_int_eq(vq_dev_push(fx.vq, 2, 5), 0);
+	/* staged until the flush */
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[0].len), 0);
+	vq_dev_flush(fx.vq);
+	/* the entry at the batch's first offset names its last buffer; idx
+	 * moves by the batch size */
+	ck_assert_uint_eq(used_idx(), 3);
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[0].id), 2);
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[0].len), 5);
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[1].len), 0);
+	ck_assert_uint_eq(vq_dev_stats(fx.vq)->used_entries, 1);
+	/* a partly written buffer ends its batch */
+	ck_assert_int_eq(vq_dev_push(fx.vq, 3, 1), 0);
+	ck_assert_int_eq(vq_dev_push(fx.vq, 4, 16), 0);
+	vq_dev_flush(fx.vq);
+	ck_assert_uint_eq(used_idx(), 5);
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[3].id), 3);
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[3].len), 1);
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[4].id), 4);
+	ck_assert_uint_eq(vq_dev_stats(fx.vq)->used_entries, 3);
+	assert_no_violation();
+}
+END_TEST
+
 START_TEST(set_broken_refuses_work_without_report)
 {
 	struct vc_elem e;
@@ -1674,6 +1794,13 @@ static Suite *vq_dev_suite(void)
 	tcase_add_test(tc, reset_makes_a_broken_queue_usable_again);
 	tcase_add_test(tc, set_broken_refuses_work_without_report);
 	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("in_order");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, in_order_chain_wrapping_to_slot_0_is_accepted);
+	tcase_add_test(tc, in_order_push_out_of_order_is_a_host_error);
+	tcase_add_test(tc, in_order_flush_writes_one_used_entry_per_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1516,6 +1516,163 @@ START_TEST(roundtrip_batched)
 }
 END_TEST
 
+/* ------------------------------------------------------------ IN_ORDER */
+
+static void drv_configure_in_order(void)
+{
+	fx.cfg.in_order = true;
+	ck_assert_int_eq(vq_drv_setup(fx.drv, &fx.cfg, fx.ind_max ? IND_GPA : 0, fx.ind_max), 0);
+}
+
+START_TEST(in_order_chains_take_consecutive_slots)
+{
+	static const struct vq_buf three[] = { { DATA0, 8 }, { DATA0 + 0x10, 8 }, { DATA0 + 0x20, 8 } };
+	struct vq_buf in = { DATA1, 16 };
+	int a, b, c, i;
+	uint32_t len;
+	void *tok;
+
+	drv_configure_in_order();
+	a = add_ok(three, 1, three + 1, 2, TOK(0), false);
+	b = add_ok(three, 2, &in, 1, TOK(1), true);
+	ck_assert_int_eq(a, 0);
+	ck_assert_int_eq(b, 3);
+	ck_assert_uint_eq(desc_next_of(0), 1);
+	ck_assert_uint_eq(desc_next_of(1), 2);
+	ck_assert_uint_eq(le16_to_cpu(dev_ind_table(b)[0].next), 1);
+	ck_assert_uint_eq(le16_to_cpu(dev_ind_table(b)[1].next), 2);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(add_ok(&in, 1, NULL, 0, TOK(2 + i), false), 4 + i);
+	vq_drv_kick_prepare(fx.drv);
+	complete_raw((uint32_t)a, 0);
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), 1);
+	complete_raw((uint32_t)b, 16);
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), 1);
+	ck_assert_uint_eq(vq_drv_num_free(fx.drv), QSIZE - 10);
+	/* the next chain continues at slot 14 and wraps: 14 -> 15 -> 0 */
+	c = add_ok(three, 3, NULL, 0, TOK(20), false);
+	ck_assert_int_eq(c, 14);
+	ck_assert_uint_eq(desc_next_of(14), 15);
+	ck_assert_uint_eq(desc_next_of(15), 0);
+	ck_assert_uint_eq(le16_to_cpu(dev_desc()[15].flags), VIRTQ_DESC_F_NEXT);
+	ck_assert_uint_eq(le64_to_cpu(dev_desc()[0].addr), DATA0 + 0x20);
+	ck_assert_uint_eq(fx.rec.count, 0);
+}
+END_TEST
+
+START_TEST(in_order_batched_used_entry_completes_the_batch)
+{
+	struct vq_buf in40 = { DATA0, 40 }, in32 = { DATA1, 32 };
+	int c;
+	uint32_t len;
+	void *tok;
+
+	drv_configure_in_order();
+	add_ok(b_out, 1, NULL, 0, TOK(0), false);
+	add_ok(NULL, 0, &in40, 1, TOK(1), false);
+	c = add_ok(NULL, 0, &in32, 1, TOK(2), false);
+	vq_drv_kick_prepare(fx.drv);
+	/* one entry for all three, at the first one's offset; idx + 3 */
+	put_used((uint32_t)c, 7);
+	fx.uidx = 3;
+	publish_used(3);
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), 1);
+	ck_assert_ptr_eq(tok, TOK(0));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), 1);
+	ck_assert_ptr_eq(tok, TOK(1));
+	ck_assert_uint_eq(len, 40); /* skipped: used completely */
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), 1);
+	ck_assert_ptr_eq(tok, TOK(2));
+	ck_assert_uint_eq(len, 7);
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), 0);
+	ck_assert_uint_eq(vq_drv_num_free(fx.drv), QSIZE);
+	ck_assert_uint_eq(vq_drv_outstanding(fx.drv), 0);
+	ck_assert_uint_eq(fx.rec.count, 0);
+}
+END_TEST
+
+START_TEST(in_order_completion_out_of_order_is_fatal)
+{
+	struct vq_buf in = { DATA0, 40 };
+	int b;
+	uint32_t len;
+	void *tok;
+
+	drv_configure_in_order();
+	add_ok(NULL, 0, &in, 1, TOK(0), false);
+	b = add_ok(NULL, 0, &in, 1, TOK(1), false);
+	vq_drv_kick_prepare(fx.drv);
+	/* the second buffer alone: used idx covers one buffer, not two */
+	complete_raw((uint32_t)b, 4);
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), -1);
+	ck_assert_uint_eq(fx.rec.count, 1);
+	ck_assert_str_eq(fx.rec.e[0].clause, CL_DEV_RESERVED);
+	ck_assert_int_eq(fx.rec.e[0].sev, VC_SEV_FATAL);
+	ck_assert(vq_drv_broken(fx.drv));
+	ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), -1);
+}
+END_TEST
+
+/* the device writes every writable byte of some buffers, so that the
+ * in-order device may batch them */
+static void rt_fill_completely(void)
+{
+	unsigned k, j;
+
+	for (k = 0; k < rt.n_held; k++) {
+		struct rt_req *r = &rt.req[rt.head_slot[rt.held[k]]];
+		uint64_t off = 0;
+
+		if (r->seq % 3 == 0)
+			continue;
+		for (j = 0; j < r->n_in; j++) {
+			uint8_t *p = dev_ptr(r->in[j].gpa, r->in[j].len);
+			uint32_t b;
+
+			for (b = 0; b < r->in[j].len; b++)
+				p[b] = pat(r->seq, off++, 0x22);
+		}
+		r->written = (uint32_t)r->wbytes;
+	}
+}
+
+START_TEST(roundtrip_in_order)
+{
+	const uint64_t n = 100000 + 4321;
+	uint64_t batches = 0;
+
+	rt_init(&rt_cfgs[_i]);
+	drv_configure_in_order();
+	ck_assert_int_eq(vq_dev_enable(fx.dev, &fx.cfg), 0);
+	while (rt.posted < n) {
+		unsigned want = 1 + rnd() % fx.cfg.size, posted = 0, split;
+
+		if (want > n - rt.posted)
+			want = (unsigned)(n - rt.posted);
+		while (posted < want && rt_post())
+			posted++;
+		REQUIRE(posted > 0, "nothing posted on an empty queue");
+		REQUIRE(vq_drv_kick_prepare(fx.drv), "batch %llu: device not kicked",
+			(unsigned long long)batches);
+		batches++;
+		rt.n_held = 0;
+		REQUIRE(rt_dev_pop_all() == posted, "batch %llu: popped a different count",
+			(unsigned long long)batches);
+		rt_fill_completely();
+		/* in the order made available, in two flushes */
+		split = rnd() % (rt.n_held + 1);
+		rt_dev_push(0, split);
+		REQUIRE(rt_reap_all() == split, "first part not reaped");
+		rt_dev_push(split, rt.n_held);
+		REQUIRE(rt_reap_all() == rt.n_held - split, "second part not reaped");
+	}
+	rt_check_end(n, batches);
+	/* the device batched: fewer used entries than buffers */
+	ck_assert_uint_lt(vq_dev_stats(fx.dev)->used_entries, n - n / 4);
+}
+END_TEST
+
 /* ------------------------------------------------------------ suite */
 
 static Suite *vq_drv_suite(void)
@@ -1576,6 +1733,14 @@ static Suite *vq_drv_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_loop_test(tc, roundtrip_one_at_a_time, 0, N_RT);
 	tcase_add_loop_test(tc, roundtrip_batched, 0, N_RT);
+	tcase_add_loop_test(tc, roundtrip_in_order, 0, N_RT);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("in_order");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, in_order_chains_take_consecutive_slots);
+	tcase_add_test(tc, in_order_batched_used_entry_completes_the_batch);
+	tcase_add_test(tc, in_order_completion_out_of_order_is_fatal);
 	suite_add_tcase(s, tc);
 
 	return s;

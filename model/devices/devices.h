@@ -6,6 +6,8 @@
 #include "virtiocheck/device.h"
 
 extern const struct vc_device_ops vc_rng_device_ops;
+extern const struct vc_device_ops vc_blk_device_ops;
+extern const struct vc_device_ops vc_console_device_ops;
 
 /* Look a built-in device up by name ("rng"); NULL if unknown. */
 const struct vc_device_ops *vc_device_lookup(const char *name);

@@ -55,8 +55,11 @@ static void rng_destroy(void *dev) { free(dev); }
 
 static uint64_t rng_get_features(void *dev)
 {
+	/* every request is answered at once, so buffers are always used in
+	 * the order they were made available: IN_ORDER is free */
 	return VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
-	       VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_RESET);
+	       VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_RESET) |
+	       VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_IN_ORDER);
 }
 
 static int rng_set_features(void *dev, uint64_t f)

@@ -4,40 +4,17 @@
  * rings is hostile: each shared field is loaded once into a local, checked,
  * and only the local is used. The first broken rule is reported to the owner
  * (its choke point) and the queue refuses all work until reset.
+ *
+ * This file also holds the layout-independent entry points of the device
+ * side; packed queues are handed to vq_packed_dev.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vq_split.h"
-#include "vq_split_layout.h"
+#include "vq_priv.h"
 #include "virtiocheck/clause.h"
-
-struct vq_dev {
-	gm_view_t *mem;
-	vc_violation_fn sink;
-	void *owner;
-
-	struct vq_cfg cfg;
-	struct virtq_desc *desc;
-	struct virtq_avail *avail;
-	struct virtq_used *used;
-	bool enabled;
-	bool broken;
-	bool suppr_flags_reported;
-
-	uint16_t last_avail;     /* next avail ring position to consume */
-	uint16_t used_idx;       /* used idx as written, not yet published */
-	uint16_t used_published; /* used idx as of the last flush */
-	bool notify_wanted;
-
-	struct vc_seg *segs;     /* scratch for one element: 2 * size */
-	uint64_t *inflight;      /* bitmap of outstanding heads */
-	uint64_t *writable;      /* writable bytes of each outstanding head */
-	uint32_t n_inflight;
-	struct vq_dev_stats stats;
-};
 
 vq_dev_t *vq_dev_new(gm_view_t *mem, vc_violation_fn sink, void *owner)
 {
@@ -57,9 +34,15 @@ static void release_arrays(vq_dev_t *vq)
 	free(vq->segs);
 	free(vq->inflight);
 	free(vq->writable);
+	free(vq->ids);
+	free(vq->order);
+	free(vq->staged);
 	vq->segs = NULL;
 	vq->inflight = NULL;
 	vq->writable = NULL;
+	vq->ids = NULL;
+	vq->order = NULL;
+	vq->staged = NULL;
 }
 
 void vq_dev_free(vq_dev_t *vq)
@@ -76,6 +59,9 @@ void vq_dev_reset(vq_dev_t *vq)
 	vq->desc = NULL;
 	vq->avail = NULL;
 	vq->used = NULL;
+	vq->ring = NULL;
+	vq->drv_event = NULL;
+	vq->dev_event = NULL;
 	vq->enabled = false;
 	vq->broken = false;
 	vq->suppr_flags_reported = false;
@@ -83,7 +69,14 @@ void vq_dev_reset(vq_dev_t *vq)
 	vq->used_idx = 0;
 	vq->used_published = 0;
 	vq->notify_wanted = true;
+	vq->avail_wrap = true;
+	vq->used_wrap = true;
+	vq->used_slot = 0;
+	vq->ring_busy = 0;
 	vq->n_inflight = 0;
+	vq->ids_mask = 0;
+	vq->order_head = vq->order_n = 0;
+	vq->n_staged = 0;
 	memset(&vq->stats, 0, sizeof(vq->stats));
 	memset(&vq->cfg, 0, sizeof(vq->cfg));
 }
@@ -92,24 +85,52 @@ bool vq_dev_enabled(const vq_dev_t *vq) { return vq->enabled; }
 bool vq_dev_broken(const vq_dev_t *vq) { return vq->broken; }
 void vq_dev_set_broken(vq_dev_t *vq) { vq->broken = true; }
 uint32_t vq_dev_inflight(const vq_dev_t *vq) { return vq->n_inflight; }
+uint32_t vq_dev_ring_busy(const vq_dev_t *vq) { return vq->ring_busy; }
 const struct vq_dev_stats *vq_dev_stats(const vq_dev_t *vq) { return &vq->stats; }
 uint32_t vq_dev_walk_limit(const vq_dev_t *vq) { return 2u * vq->cfg.size + 1; }
 
-__attribute__((format(printf, 5, 6)))
-static void report(vq_dev_t *vq, enum vc_severity sev, const char *clause, uint32_t head,
-		   const char *fmt, ...)
+void vq_ring_geometry(uint16_t size, bool packed, struct vq_ring_geometry *g)
+{
+	if (packed) {
+		g->desc = (struct vq_ring_area){ pvirtq_desc_bytes(size), PVIRTQ_DESC_ALIGN };
+		g->driver = (struct vq_ring_area){ pvirtq_event_bytes(), PVIRTQ_EVENT_ALIGN };
+		g->device = (struct vq_ring_area){ pvirtq_event_bytes(), PVIRTQ_EVENT_ALIGN };
+	} else {
+		g->desc = (struct vq_ring_area){ virtq_desc_bytes(size), VIRTQ_DESC_ALIGN };
+		g->driver = (struct vq_ring_area){ virtq_avail_bytes(size), VIRTQ_AVAIL_ALIGN };
+		g->device = (struct vq_ring_area){ virtq_used_bytes(size), VIRTQ_USED_ALIGN };
+	}
+}
+
+bool vq_size_valid(uint32_t size, bool packed)
+{
+	if (!size || size > VIRTQ_SIZE_MAX)
+		return false;
+	return packed || !(size & (size - 1));
+}
+
+void vq_dev_vreport(vq_dev_t *vq, enum vc_severity sev, const char *clause, uint32_t head,
+		    const char *fmt, va_list ap)
 {
 	struct vc_violation v;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vc_violation_vset(&v, sev, clause, vq->cfg.index, head, fmt, ap);
-	va_end(ap);
 	v.avail_idx = vq->last_avail;
 	if (sev == VC_SEV_FATAL)
 		vq->broken = true;
 	if (vq->sink)
 		vq->sink(vq->owner, &v);
+}
+
+__attribute__((format(printf, 5, 6)))
+static void report(vq_dev_t *vq, enum vc_severity sev, const char *clause, uint32_t head,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vq_dev_vreport(vq, sev, clause, head, fmt, ap);
+	va_end(ap);
 }
 
 #define FAIL(vq, clause, head, ...)                                   \
@@ -126,6 +147,8 @@ int vq_dev_enable(vq_dev_t *vq, const struct vq_cfg *cfg)
 
 	vq_dev_reset(vq);
 	vq->cfg = *cfg;
+	if (cfg->packed)
+		return vq_packed_dev_enable(vq);
 	if (!is_pow2(cfg->size) || cfg->size > VIRTQ_SIZE_MAX)
 		FAIL(vq, CL_DRV_PCI_COMMON, VC_NO_INDEX,
 		     "split ring queue size %u is not a power of two in 1..32768", cfg->size);
@@ -149,7 +172,12 @@ int vq_dev_enable(vq_dev_t *vq, const struct vq_cfg *cfg)
 	vq->segs = calloc(2u * cfg->size, sizeof(*vq->segs));
 	vq->inflight = calloc(words, sizeof(*vq->inflight));
 	vq->writable = calloc(cfg->size, sizeof(*vq->writable));
-	if (!vq->segs || !vq->inflight || !vq->writable) {
+	if (cfg->in_order) {
+		vq->order = calloc(cfg->size, sizeof(*vq->order));
+		vq->staged = calloc(cfg->size, sizeof(*vq->staged));
+	}
+	if (!vq->segs || !vq->inflight || !vq->writable ||
+	    (cfg->in_order && (!vq->order || !vq->staged))) {
 		release_arrays(vq);
 		report(vq, VC_SEV_FATAL, CL_HARNESS_LIMIT, VC_NO_INDEX, "out of host memory");
 		return -1;
@@ -174,6 +202,10 @@ static void inflight_set(vq_dev_t *vq, uint32_t head, bool on)
 /* Keep the driver notifying us: avail_event tracks what we consumed. */
 static void publish_avail_event(vq_dev_t *vq)
 {
+	if (vq->cfg.packed) {
+		vq_packed_dev_publish_avail_event(vq);
+		return;
+	}
 	if (vq->cfg.event_idx && vq->notify_wanted)
 		le16_store_release(virtq_avail_event(vq->used, vq->cfg.size), vq->last_avail);
 }
@@ -183,7 +215,9 @@ void vq_dev_set_notify(vq_dev_t *vq, bool enable)
 	vq->notify_wanted = enable;
 	if (!vq->enabled)
 		return;
-	if (vq->cfg.event_idx)
+	if (vq->cfg.packed)
+		vq_packed_dev_set_notify(vq, enable);
+	else if (vq->cfg.event_idx)
 		publish_avail_event(vq);
 	else
 		le16_store_release(&vq->used->flags, enable ? 0 : VIRTQ_USED_F_NO_NOTIFY);
@@ -222,6 +256,8 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 
 	if (!vq->enabled || vq->broken)
 		return VC_POP_BROKEN;
+	if (vq->cfg.packed)
+		return vq_packed_dev_pop(vq, elem);
 
 	avail_idx = le16_load_acquire(&vq->avail->idx);
 	dist = (uint16_t)(avail_idx - vq->last_avail);
@@ -314,12 +350,21 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 		if (d.next >= table_n)
 			FAIL(vq, chain_clause, head, "descriptor %u next %u out of range (%u entries)",
 			     i, d.next, table_n);
+		/* drivernormative: Descriptor Table / Indirect Descriptors --
+		 * with IN_ORDER, descriptor x links to x + 1 (0 after the last
+		 * slot of the table) */
+		if (vq->cfg.in_order && d.next != (i + 1) % table_n)
+			FAIL(vq, chain_clause, head,
+			     "IN_ORDER: %s descriptor %u links to %u, not %u",
+			     in_indirect ? "indirect" : "chained", i, d.next, (i + 1) % table_n);
 		i = d.next;
 	}
 
 	inflight_set(vq, head, true);
 	vq->writable[head] = wbytes;
 	vq->n_inflight++;
+	if (vq->cfg.in_order)
+		vq_order_push(vq->order, size, vq->order_head, &vq->order_n, (uint16_t)head);
 	vq->last_avail++;
 	vq->stats.popped++;
 	publish_avail_event(vq);
@@ -334,12 +379,55 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	return VC_POP_OK;
 }
 
+/* devicenormative: Reserved Feature Bits -- with IN_ORDER, buffers are used
+ * in the order they were made available. The entry is written by flush,
+ * which may batch it with the ones after it. */
+static int stage_in_order(vq_dev_t *vq, uint32_t head, uint32_t written)
+{
+	uint16_t oldest = vq->order[vq->order_head];
+
+	if (head != oldest) {
+		report(vq, VC_SEV_RECORD, CL_DEV_RESERVED, head,
+		       "IN_ORDER: device returned head %u before head %u, which was made available first",
+		       head, oldest);
+		return -1;
+	}
+	vq->staged[vq->n_staged++] = (struct vq_staged){
+		.id = head, .written = written, .complete = written == vq->writable[head],
+	};
+	vq->order_head = (vq->order_head + 1) % vq->cfg.size;
+	vq->order_n--;
+	inflight_set(vq, head, false);
+	vq->n_inflight--;
+	vq->stats.pushed++;
+	return 0;
+}
+
+/* One used ring entry per batch, at the offset of the batch's first buffer;
+ * used idx advances by the batch size (2.7.9). */
+static void write_staged(vq_dev_t *vq)
+{
+	uint32_t n = vq_staged_batch(vq->staged, vq->n_staged, true), g;
+
+	for (g = 0; g < n; g++) {
+		struct virtq_used_elem *u = &vq->used->ring[vq->used_idx & (vq->cfg.size - 1)];
+
+		le32_store_once(&u->id, vq->staged[g].id);
+		le32_store_once(&u->len, vq->staged[g].written);
+		vq->used_idx = (uint16_t)(vq->used_idx + vq->staged[g].nbufs);
+		vq->stats.used_entries++;
+	}
+	vq->n_staged = 0;
+}
+
 int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
 {
 	struct virtq_used_elem *u;
 
 	if (!vq->enabled || vq->broken)
 		return -1;
+	if (vq->cfg.packed)
+		return vq_packed_dev_push(vq, head, written);
 	if (head >= vq->cfg.size || !inflight_test(vq, head)) {
 		report(vq, VC_SEV_RECORD, CL_DEV_USED, head,
 		       "device returned id %u, which is not an outstanding head", head);
@@ -351,10 +439,13 @@ int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
 		       head, (unsigned long long)vq->writable[head]);
 		return -1;
 	}
+	if (vq->cfg.in_order)
+		return stage_in_order(vq, head, written);
 	u = &vq->used->ring[vq->used_idx & (vq->cfg.size - 1)];
 	le32_store_once(&u->id, head);
 	le32_store_once(&u->len, written); /* len before idx: published by flush */
 	vq->used_idx++;
+	vq->stats.used_entries++;
 	inflight_set(vq, head, false);
 	vq->n_inflight--;
 	vq->stats.pushed++;
@@ -370,9 +461,15 @@ static void vq_dev_publish_used(vq_dev_t *vq)
 
 bool vq_dev_flush(vq_dev_t *vq)
 {
-	uint16_t old = vq->used_published, now = vq->used_idx, flags;
+	uint16_t old, now, flags;
 	bool need;
 
+	if (vq->cfg.packed)
+		return vq_packed_dev_flush(vq);
+	if (vq->enabled && !vq->broken && vq->n_staged)
+		write_staged(vq);
+	old = vq->used_published;
+	now = vq->used_idx;
 	if (!vq->enabled || vq->broken || old == now)
 		return false;
 	vq_dev_publish_used(vq);

@@ -5,62 +5,17 @@
  * back to free a chain. Used entries are hostile: each is checked against the
  * shadows (id is an outstanding head, len <= writable bytes posted, the
  * device did not rewrite the chain) and a bad one marks the queue broken.
+ *
+ * This file also holds the layout-independent entry points of the driver
+ * side; packed queues are handed to vq_packed_drv.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vq_split.h"
-#include "vq_split_layout.h"
+#include "vq_priv.h"
 #include "virtiocheck/clause.h"
-
-struct shadow_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct head_state {
-	void *token;
-	uint64_t writable;   /* device-writable bytes posted */
-	uint16_t ndesc;      /* descriptors of the main table used */
-	uint16_t n_indirect; /* entries of its indirect table, 0 if direct */
-	uint16_t avail_pos;  /* avail idx it was added at */
-	bool inflight;
-	bool completed;      /* was reaped at least once since last posted */
-};
-
-struct vq_drv {
-	gm_view_t *mem;
-	vc_violation_fn sink;
-	void *owner;
-
-	struct vq_cfg cfg;
-	struct virtq_desc *desc;
-	struct virtq_avail *avail;
-	struct virtq_used *used;
-	struct virtq_desc *ind_tables;
-	uint64_t ind_pool;
-	uint16_t ind_max;
-
-	struct shadow_desc *shadow;     /* size entries */
-	struct shadow_desc *ind_shadow; /* size * ind_max entries */
-	struct head_state *heads;       /* size entries */
-
-	uint16_t free_head;
-	uint16_t num_free;
-	uint16_t avail_idx;       /* next avail idx to publish */
-	uint16_t avail_published; /* avail idx as of the last kick_prepare */
-	uint16_t last_used;
-	uint16_t outstanding;
-	bool interrupt_wanted;
-	bool ready;
-	bool broken;
-	bool suppr_flags_reported;
-	struct vq_drv_stats stats;
-};
 
 vq_drv_t *vq_drv_new(gm_view_t *mem, vc_violation_fn sink, void *owner)
 {
@@ -74,14 +29,25 @@ vq_drv_t *vq_drv_new(gm_view_t *mem, vc_violation_fn sink, void *owner)
 	return vq;
 }
 
-void vq_drv_reset(vq_drv_t *vq)
+void vq_drv_release(vq_drv_t *vq)
 {
 	free(vq->shadow);
 	free(vq->ind_shadow);
 	free(vq->heads);
+	free(vq->order);
+	free(vq->free_ids);
+	free(vq->pend);
 	vq->shadow = NULL;
 	vq->ind_shadow = NULL;
 	vq->heads = NULL;
+	vq->order = NULL;
+	vq->free_ids = NULL;
+	vq->pend = NULL;
+}
+
+void vq_drv_reset(vq_drv_t *vq)
+{
+	vq_drv_release(vq);
 	vq->desc = NULL;
 	vq->avail = NULL;
 	vq->used = NULL;
@@ -93,6 +59,16 @@ void vq_drv_reset(vq_drv_t *vq)
 	vq->suppr_flags_reported = false;
 	vq->free_head = vq->num_free = vq->avail_idx = vq->avail_published = 0;
 	vq->last_used = vq->outstanding = 0;
+	vq->ring = NULL;
+	vq->drv_event = NULL;
+	vq->dev_event = NULL;
+	vq->order_head = vq->order_n = 0;
+	vq->next_slot = 0;
+	vq->batch_left = vq->batch_len = 0;
+	vq->avail_slot = vq->used_slot = 0;
+	vq->avail_wrap = vq->used_wrap = true;
+	vq->n_free_ids = vq->n_pend = vq->unkicked_slots = 0;
+	vq->outstanding_pub = 0;
 	memset(&vq->stats, 0, sizeof(vq->stats));
 }
 
@@ -111,21 +87,28 @@ uint16_t vq_drv_outstanding(const vq_drv_t *vq) { return vq->outstanding; }
 const struct vq_drv_stats *vq_drv_stats(const vq_drv_t *vq) { return &vq->stats; }
 
 /* The driver side's route to its owner's choke point. */
-__attribute__((format(printf, 5, 6)))
-static void report(vq_drv_t *vq, enum vc_severity sev, const char *clause, uint32_t id,
-		   const char *fmt, ...)
+void vq_drv_vreport(vq_drv_t *vq, enum vc_severity sev, const char *clause, uint32_t id,
+		    const char *fmt, va_list ap)
 {
 	struct vc_violation v;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vc_violation_vset(&v, sev, clause, vq->cfg.index, id, fmt, ap);
-	va_end(ap);
-	v.avail_idx = vq->last_used;
+	v.avail_idx = vq->cfg.packed ? vq->used_slot : vq->last_used;
 	if (sev == VC_SEV_FATAL)
 		vq->broken = true;
 	if (vq->sink)
 		vq->sink(vq->owner, &v);
+}
+
+__attribute__((format(printf, 5, 6)))
+static void report(vq_drv_t *vq, enum vc_severity sev, const char *clause, uint32_t id,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vq_drv_vreport(vq, sev, clause, id, fmt, ap);
+	va_end(ap);
 }
 
 int vq_drv_setup(vq_drv_t *vq, const struct vq_cfg *cfg, uint64_t indirect_pool,
@@ -134,6 +117,13 @@ int vq_drv_setup(vq_drv_t *vq, const struct vq_cfg *cfg, uint64_t indirect_pool,
 	uint32_t size = cfg->size, i;
 
 	vq_drv_reset(vq);
+	if (cfg->packed) {
+		vq->cfg = *cfg;
+		if (vq_packed_drv_setup(vq, indirect_pool, indirect_max) == 0)
+			return 0;
+		vq_drv_reset(vq);
+		return -1;
+	}
 	if (!size || (size & (size - 1)) || size > VIRTQ_SIZE_MAX)
 		return -1;
 	/* drivernormative: Virtqueues -- each part at its alignment */
@@ -157,7 +147,10 @@ int vq_drv_setup(vq_drv_t *vq, const struct vq_cfg *cfg, uint64_t indirect_pool,
 	}
 	vq->shadow = calloc(size, sizeof(*vq->shadow));
 	vq->heads = calloc(size, sizeof(*vq->heads));
-	if (!vq->shadow || !vq->heads || (indirect_max && !vq->ind_shadow)) {
+	if (cfg->in_order)
+		vq->order = calloc(size, sizeof(*vq->order));
+	if (!vq->shadow || !vq->heads || (indirect_max && !vq->ind_shadow) ||
+	    (cfg->in_order && !vq->order)) {
 		vq_drv_reset(vq);
 		return -1;
 	}
@@ -187,6 +180,70 @@ static void write_desc(struct virtq_desc *d, struct shadow_desc *s, uint64_t add
 	d->next = cpu_to_le16(next);
 }
 
+static void post_head(vq_drv_t *vq, uint16_t head, void *token, uint64_t writable)
+{
+	vq->heads[head].token = token;
+	vq->heads[head].writable = writable;
+	vq->heads[head].inflight = true;
+	vq->heads[head].completed = false;
+	le16_store_once(&vq->avail->ring[vq->avail_idx & (vq->cfg.size - 1)], head);
+	vq->heads[head].avail_pos = vq->avail_idx;
+	vq->avail_idx++;
+	vq->outstanding++;
+	vq->stats.added++;
+}
+
+/* In-order placement: the chain takes the next slots of the ring order; an
+ * indirect table's entries link 1, 2, ... (drivernormative: Indirect
+ * Descriptors). Completions come back in order, so the free slots are always
+ * the ones after the chain most recently added. */
+static int add_in_order(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
+			const struct vq_buf *in, unsigned n_in, void *token, bool indirect,
+			uint64_t writable)
+{
+	const uint32_t size = vq->cfg.size;
+	unsigned total = n_out + n_in, k;
+	uint16_t head = vq->next_slot, cur = head, nslots = indirect ? 1 : (uint16_t)total;
+
+	if (indirect && (!vq->cfg.indirect || total > vq->ind_max))
+		return -1;
+	if (vq->num_free < nslots)
+		return -1;
+	if (indirect) {
+		struct virtq_desc *table = vq->ind_tables + (size_t)head * vq->ind_max;
+		struct shadow_desc *stab = vq->ind_shadow + (size_t)head * vq->ind_max;
+
+		for (k = 0; k < total; k++) {
+			const struct vq_buf *b = k < n_out ? &out[k] : &in[k - n_out];
+			uint16_t fl = (uint16_t)((k >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
+						 (k + 1 < total ? VIRTQ_DESC_F_NEXT : 0));
+
+			write_desc(&table[k], &stab[k], b->gpa, b->len, fl, (uint16_t)(k + 1));
+		}
+		write_desc(&vq->desc[head], &vq->shadow[head],
+			   vq->ind_pool + 16ull * head * vq->ind_max, (uint32_t)(16u * total),
+			   VIRTQ_DESC_F_INDIRECT, (uint16_t)((head + 1u) % size));
+		vq->heads[head].n_indirect = (uint16_t)total;
+	} else {
+		for (k = 0; k < total; k++) {
+			const struct vq_buf *b = k < n_out ? &out[k] : &in[k - n_out];
+			uint16_t fl = (uint16_t)((k >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
+						 (k + 1 < total ? VIRTQ_DESC_F_NEXT : 0));
+			uint16_t nx = (uint16_t)((cur + 1u) % size);
+
+			write_desc(&vq->desc[cur], &vq->shadow[cur], b->gpa, b->len, fl, nx);
+			cur = nx;
+		}
+		vq->heads[head].n_indirect = 0;
+	}
+	vq->next_slot = (uint16_t)((head + nslots) % size);
+	vq->num_free = (uint16_t)(vq->num_free - nslots);
+	vq->heads[head].ndesc = nslots;
+	vq_order_push(vq->order, size, vq->order_head, &vq->order_n, head);
+	post_head(vq, head, token, writable);
+	return head;
+}
+
 int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const struct vq_buf *in,
 	       unsigned n_in, void *token, bool indirect)
 {
@@ -194,6 +251,8 @@ int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const str
 	uint64_t bytes = 0, writable = 0;
 	uint16_t head, cur = 0;
 
+	if (vq->cfg.packed)
+		return vq_packed_drv_add(vq, out, n_out, in, n_in, token, indirect);
 	if (!vq->ready || vq->broken || total == 0 || total > vq->cfg.size)
 		return -1;
 	for (k = 0; k < total; k++) {
@@ -206,6 +265,10 @@ int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const str
 	/* drivernormative: Descriptor Table -- at most 2^32 bytes a chain */
 	if (bytes > (1ull << 32))
 		return -1;
+	/* drivernormative: Descriptor Table -- with IN_ORDER descriptors are
+	 * used in ring order and slot x links to x + 1 (0 after the last) */
+	if (vq->cfg.in_order)
+		return add_in_order(vq, out, n_out, in, n_in, token, indirect, writable);
 	head = vq->free_head;
 	if (indirect) {
 		struct virtq_desc *table;
@@ -249,15 +312,7 @@ int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const str
 		vq->heads[head].ndesc = (uint16_t)total;
 		vq->heads[head].n_indirect = 0;
 	}
-	vq->heads[head].token = token;
-	vq->heads[head].writable = writable;
-	vq->heads[head].inflight = true;
-	vq->heads[head].completed = false;
-	le16_store_once(&vq->avail->ring[vq->avail_idx & (vq->cfg.size - 1)], head);
-	vq->heads[head].avail_pos = vq->avail_idx;
-	vq->avail_idx++;
-	vq->outstanding++;
-	vq->stats.added++;
+	post_head(vq, head, token, writable);
 	return head;
 }
 
@@ -273,6 +328,8 @@ bool vq_drv_kick_prepare(vq_drv_t *vq)
 	uint16_t old = vq->avail_published, now = vq->avail_idx, flags;
 	bool need;
 
+	if (vq->cfg.packed)
+		return vq_packed_drv_kick_prepare(vq);
 	if (!vq->ready || vq->broken || old == now)
 		return false;
 	vq_drv_publish_avail(vq);
@@ -308,7 +365,9 @@ void vq_drv_set_interrupt(vq_drv_t *vq, bool enable)
 	vq->interrupt_wanted = enable;
 	if (!vq->ready)
 		return;
-	if (vq->cfg.event_idx) {
+	if (vq->cfg.packed) {
+		vq_packed_drv_set_interrupt(vq, enable);
+	} else if (vq->cfg.event_idx) {
 		if (enable)
 			le16_store_release(virtq_used_event(vq->avail, vq->cfg.size), vq->last_used);
 	} else {
@@ -347,6 +406,71 @@ static int find_rewritten(const vq_drv_t *vq, uint16_t id, bool *in_table)
 	return -1;
 }
 
+/* Hand out the oldest buffer of the current in-order batch. The skipped
+ * buffers were used completely (2.7.9): their len is all they offered. */
+static int deliver_in_order(vq_drv_t *vq, void **token, uint32_t *len)
+{
+	uint16_t id = vq->order[vq->order_head];
+	struct head_state *h = &vq->heads[id];
+
+	vq->order_head = (vq->order_head + 1) % vq->cfg.size;
+	vq->order_n--;
+	vq->batch_left--;
+	*token = h->token;
+	if (vq->batch_left)
+		*len = h->writable > UINT32_MAX ? UINT32_MAX : (uint32_t)h->writable;
+	else
+		*len = vq->batch_len;
+	vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
+	h->inflight = false;
+	h->completed = true;
+	vq->outstanding--;
+	vq->stats.reaped++;
+	return 1;
+}
+
+/* A used entry under IN_ORDER stands for every buffer from the oldest
+ * outstanding one up to the one it names; used idx must cover them all. */
+static int get_in_order(vq_drv_t *vq, uint32_t id, uint32_t ulen, uint16_t dist, void **token,
+			uint32_t *len)
+{
+	uint16_t oldest = vq->order[vq->order_head], k, cur;
+	uint32_t batch = (uint16_t)(vq->heads[id].avail_pos - vq->heads[oldest].avail_pos) + 1u;
+	bool in_table;
+	int bad;
+
+	/* devicenormative: Reserved Feature Bits -- buffers are used in the
+	 * order they were made available */
+	if (batch > dist) {
+		report(vq, VC_SEV_FATAL, CL_DEV_RESERVED, id,
+		       "IN_ORDER: used id %u completes %u buffers from head %u on, but used idx advanced by %u",
+		       id, batch, oldest, dist);
+		return -1;
+	}
+	if (ulen > vq->heads[id].writable) {
+		report(vq, VC_SEV_FATAL, CL_DEV_USED, id,
+		       "used len %u for id %u exceeds the %llu device-writable bytes posted", ulen, id,
+		       (unsigned long long)vq->heads[id].writable);
+		return -1;
+	}
+	for (k = 0; k < batch; k++) {
+		cur = vq->order[(vq->order_head + k) % vq->cfg.size];
+		bad = find_rewritten(vq, cur, &in_table);
+		if (bad >= 0) {
+			report(vq, VC_SEV_FATAL, CL_DEV_DESC, cur,
+			       "device rewrote %s entry %d of chain %u before completing it",
+			       in_table ? "indirect table" : "descriptor table", bad, cur);
+			return -1;
+		}
+	}
+	vq->batch_left = batch;
+	vq->batch_len = ulen;
+	vq->last_used = (uint16_t)(vq->last_used + batch);
+	if (vq->cfg.event_idx && vq->interrupt_wanted)
+		le16_store_release(virtq_used_event(vq->avail, vq->cfg.size), vq->last_used);
+	return deliver_in_order(vq, token, len);
+}
+
 int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 {
 	uint16_t used_idx, dist, last, k, unpub;
@@ -356,8 +480,12 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	bool in_table;
 	int bad;
 
+	if (vq->cfg.packed)
+		return vq_packed_drv_get(vq, token, len);
 	if (!vq->ready || vq->broken)
 		return -1;
+	if (vq->batch_left)
+		return deliver_in_order(vq, token, len);
 	/* chains added but not yet published were never seen by the device */
 	unpub = (uint16_t)(vq->avail_idx - vq->avail_published);
 	used_idx = le16_load_acquire(&vq->used->idx);
@@ -391,6 +519,8 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 		       "used id %u names a chain that was never made available", id);
 		return -1;
 	}
+	if (vq->cfg.in_order)
+		return get_in_order(vq, id, ulen, dist, token, len);
 	if (ulen > h->writable) {
 		report(vq, VC_SEV_FATAL, CL_DEV_USED, id,
 		       "used len %u for id %u exceeds the %llu device-writable bytes posted", ulen, id,

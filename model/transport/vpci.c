@@ -1,28 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * virtio-pci modern transport, device side. See vpci.h.
+ * virtio-pci modern transport, device side: PCI configuration space, the
+ * capabilities and BAR 0 decoded onto the transport-independent device core
+ * (vdev_core.c). See vpci.h.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vpci.h"
-#include "vq_split.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/virtio.h"
-
-#define VPCI_MAX_QUEUES 64
-
-struct vpci_queue {
-	uint16_t size;
-	uint16_t msix_vector;
-	uint16_t enable;
-	uint16_t reset;
-	uint16_t reset_reads_left; /* queue_reset reads 1 while this is > 0 */
-	uint64_t desc, driver, device;
-	vq_dev_t *vq;
-};
 
 struct vpci_pcicfg {      /* VIRTIO_PCI_CAP_PCI_CFG window */
 	uint8_t bar;
@@ -31,106 +19,65 @@ struct vpci_pcicfg {      /* VIRTIO_PCI_CAP_PCI_CFG window */
 };
 
 struct vpci {
-	gm_view_t *mem;
-	const struct vc_device_ops *ops;
-	void *dev;
-	struct vc_host_ops host;
+	vdev_t *core;
 	vpci_irq_fn irq;
 	void *irq_ctx;
 
-	uint64_t offered;
 	uint32_t dfselect, gfselect;
-	uint64_t driver_features;
-	bool driver_features_high; /* driver wrote bits beyond the 64 we have */
-	uint64_t negotiated;
 	uint16_t msix_config;
-	uint8_t status;
-	uint8_t config_generation;
 	uint16_t queue_select;
+	uint16_t num_queues;
 	uint8_t isr;
 	bool msix_enabled;
-	bool broken;
-	uint16_t queue_reset_reads;
-	uint16_t num_queues;
-	struct vpci_queue q[VPCI_MAX_QUEUES];
+	uint16_t msix_vector[VDEV_MAX_QUEUES];
 	uint8_t cfg[VPCI_CFG_SPACE];
 	struct vpci_pcicfg pcicfg;
 	uint32_t bar0;            /* BAR 0 address as programmed */
-	struct vc_findings findings;
-	struct vpci_stats stats;
 };
 
-/* ------------------------------------------------------- the choke point */
-
-static void raise_config_irq(vpci_t *p);
+/* Every finding goes through the core's choke point. */
+#define finding(p, ...) vdev_finding((p)->core, __VA_ARGS__)
 
 void vpci_violation(vpci_t *p, const struct vc_violation *v)
 {
-	uint16_t i;
-
-	vc_findings_add(&p->findings, v);
-	if (v->severity != VC_SEV_FATAL || p->broken)
-		return;
-	p->broken = true;
-	for (i = 0; i < p->num_queues; i++)
-		if (p->q[i].vq)
-			vq_dev_set_broken(p->q[i].vq);
-	p->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-	/* devicenormative: Device Status Field -- config-change notification
-	 * after setting DEVICE_NEEDS_RESET while DRIVER_OK */
-	if (p->status & VIRTIO_STATUS_DRIVER_OK)
-		raise_config_irq(p);
-}
-
-static void ring_sink(void *owner, const struct vc_violation *v)
-{
-	vpci_violation(owner, v);
-}
-
-__attribute__((format(printf, 5, 6)))
-static void finding(vpci_t *p, enum vc_severity sev, const char *clause, uint16_t queue,
-		    const char *fmt, ...)
-{
-	struct vc_violation v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vc_violation_vset(&v, sev, clause, queue, VC_NO_INDEX, fmt, ap);
-	va_end(ap);
-	vpci_violation(p, &v);
+	vdev_violation(p->core, v);
 }
 
 /* ------------------------------------------------------------ interrupts */
 
-static void raise_config_irq(vpci_t *p)
-{
-	/* devicenormative: ISR status capability -- ISR bit before interrupt */
-	p->isr |= VIRTIO_PCI_ISR_CONFIG;
-	if (p->msix_enabled) {
-		/* devicenormative: Notification of Device Configuration Changes */
-		if (p->msix_config == VIRTIO_MSI_NO_VECTOR)
-			return;
-		p->stats.config_interrupts++;
-		p->irq(p->irq_ctx, p->msix_config);
-		return;
-	}
-	p->stats.config_interrupts++;
-	p->irq(p->irq_ctx, VPCI_IRQ_INTX);
-}
+static uint16_t msix_table_size(const vpci_t *p) { return (uint16_t)(p->num_queues + 1); }
 
-static void raise_queue_irq(vpci_t *p, uint16_t q)
+/* The core's notification, delivered the PCI way: an MSI-X vector, or the
+ * ISR bit and INTx. */
+static bool pci_interrupt(void *ctx, enum vdev_irq_cause cause, uint16_t q)
 {
+	vpci_t *p = ctx;
+
+	if (cause == VDEV_IRQ_CONFIG) {
+		/* devicenormative: ISR status capability -- ISR bit before
+		 * the interrupt */
+		p->isr |= VIRTIO_PCI_ISR_CONFIG;
+		if (p->msix_enabled) {
+			/* devicenormative: Notification of Device
+			 * Configuration Changes -- NO_VECTOR: none */
+			if (p->msix_config == VIRTIO_MSI_NO_VECTOR)
+				return false;
+			p->irq(p->irq_ctx, p->msix_config);
+			return true;
+		}
+		p->irq(p->irq_ctx, VPCI_IRQ_INTX);
+		return true;
+	}
 	if (p->msix_enabled) {
 		/* devicenormative: Used Buffer Notifications -- NO_VECTOR: none */
-		if (p->q[q].msix_vector == VIRTIO_MSI_NO_VECTOR)
-			return;
-		p->stats.queue_interrupts++;
-		p->irq(p->irq_ctx, p->q[q].msix_vector);
-		return;
+		if (q >= p->num_queues || p->msix_vector[q] == VIRTIO_MSI_NO_VECTOR)
+			return false;
+		p->irq(p->irq_ctx, p->msix_vector[q]);
+		return true;
 	}
 	p->isr |= VIRTIO_PCI_ISR_QUEUE;
-	p->stats.queue_interrupts++;
 	p->irq(p->irq_ctx, VPCI_IRQ_INTX);
+	return true;
 }
 
 void vpci_raise_isr(vpci_t *p, uint8_t bits)
@@ -141,100 +88,36 @@ void vpci_raise_isr(vpci_t *p, uint8_t bits)
 	if (p->msix_enabled) {
 		/* with MSI-X each cause has its own vector */
 		if (bits & VIRTIO_PCI_ISR_CONFIG)
-			raise_config_irq(p);
+			vdev_interrupt(p->core, VDEV_IRQ_CONFIG, VC_NO_QUEUE);
 		if (bits & VIRTIO_PCI_ISR_QUEUE)
-			raise_queue_irq(p, 0);
+			vdev_interrupt(p->core, VDEV_IRQ_QUEUE, 0);
 		return;
 	}
 	p->isr |= bits;
 	if (bits & VIRTIO_PCI_ISR_CONFIG)
-		p->stats.config_interrupts++;
+		vdev_count_interrupt(p->core, VDEV_IRQ_CONFIG);
 	if (bits & VIRTIO_PCI_ISR_QUEUE)
-		p->stats.queue_interrupts++;
+		vdev_count_interrupt(p->core, VDEV_IRQ_QUEUE);
 	p->irq(p->irq_ctx, VPCI_IRQ_INTX);
 }
 
-static uint16_t msix_table_size(const vpci_t *p) { return (uint16_t)(p->num_queues + 1); }
-
-/* ------------------------------------------------------ host ops (ABI) */
-
-static int host_mem_read(void *h, uint64_t gpa, void *dst, uint64_t len)
+/* Device reset: the PCI registers back to their defaults. */
+static void pci_reset(void *ctx)
 {
-	return gm_read(((vpci_t *)h)->mem, gpa, dst, len);
+	vpci_t *p = ctx;
+
+	p->dfselect = p->gfselect = 0;
+	p->msix_config = VIRTIO_MSI_NO_VECTOR;
+	p->queue_select = 0;
+	p->isr = 0;
 }
 
-static int host_mem_write(void *h, uint64_t gpa, const void *src, uint64_t len)
+static void pci_queue_reset(void *ctx, uint16_t q)
 {
-	return gm_write(((vpci_t *)h)->mem, gpa, src, len);
-}
+	vpci_t *p = ctx;
 
-static bool queue_usable(vpci_t *p, uint16_t q, const char *what)
-{
-	if (q >= p->num_queues || !p->q[q].vq)
-		return false;
-	/* devicenormative: Device Status Field -- nothing before DRIVER_OK */
-	if (!(p->status & VIRTIO_STATUS_DRIVER_OK)) {
-		finding(p, VC_SEV_RECORD, CL_DEV_STATUS, q,
-			"device tried to %s queue %u before DRIVER_OK", what, q);
-		return false;
-	}
-	return true;
-}
-
-static int host_queue_pop(void *h, uint16_t q, struct vc_elem *elem)
-{
-	vpci_t *p = h;
-
-	if (p->broken || !queue_usable(p, q, "consume from"))
-		return VC_POP_BROKEN;
-	return vq_dev_pop(p->q[q].vq, elem);
-}
-
-static int host_queue_push(void *h, uint16_t q, const struct vc_elem *elem, uint32_t written)
-{
-	vpci_t *p = h;
-
-	if (p->broken || !queue_usable(p, q, "complete on"))
-		return -1;
-	return vq_dev_push(p->q[q].vq, elem->head, written);
-}
-
-static void host_queue_flush(void *h, uint16_t q)
-{
-	vpci_t *p = h;
-
-	if (p->broken || !queue_usable(p, q, "notify on"))
-		return;
-	if (vq_dev_flush(p->q[q].vq))
-		raise_queue_irq(p, q);
-}
-
-static uint64_t host_elem_read(void *h, const struct vc_elem *e, uint64_t off, void *dst,
-			       uint64_t len)
-{
-	return vq_elem_read(((vpci_t *)h)->mem, e, off, dst, len);
-}
-
-static uint64_t host_elem_write(void *h, const struct vc_elem *e, uint64_t off, const void *src,
-				uint64_t len)
-{
-	return vq_elem_write(((vpci_t *)h)->mem, e, off, src, len);
-}
-
-static void host_config_changed(void *h)
-{
-	vpci_t *p = h;
-
-	/* devicenormative: Common configuration structure layout -- a new
-	 * generation whenever the configuration changed */
-	p->config_generation++;
-	if (p->status & VIRTIO_STATUS_DRIVER_OK)
-		raise_config_irq(p);
-}
-
-static void host_fail(void *h, const char *clause, const char *msg)
-{
-	finding(h, VC_SEV_FATAL, clause, VC_NO_QUEUE, "%s", msg);
+	if (q < VDEV_MAX_QUEUES)
+		p->msix_vector[q] = VIRTIO_MSI_NO_VECTOR;
 }
 
 /* --------------------------------------------------- PCI config space */
@@ -278,7 +161,7 @@ static void build_cfg_space(vpci_t *p)
 	memset(b, 0, sizeof(p->cfg));
 	/* devicenormative: PCI Device Discovery */
 	put16(b, 0x00, VIRTIO_PCI_VENDOR_ID);
-	put16(b, 0x02, (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + p->ops->device_id));
+	put16(b, 0x02, (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + vdev_ops(p->core)->device_id));
 	put16(b, 0x06, 0x0010);       /* status: capabilities list */
 	b[0x08] = 1;                  /* revision ID: modern */
 	b[0x0b] = 0xff;               /* class: misc */
@@ -286,7 +169,7 @@ static void build_cfg_space(vpci_t *p)
 	put16(b, 0x2c, VIRTIO_PCI_VENDOR_ID);
 	/* 4.1.2.1: a non-transitional device SHOULD use a subsystem
 	 * device ID of 0x40 or higher */
-	put16(b, 0x2e, (uint16_t)(0x40 + p->ops->device_id));
+	put16(b, 0x2e, (uint16_t)(0x40 + vdev_ops(p->core)->device_id));
 	b[0x34] = CAP_COMMON;
 	virtio_cap(b, CAP_COMMON, CAP_NOTIFY, 16, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_BAR_COMMON,
 		   VIRTIO_PCI_COMMON_SIZE);
@@ -295,7 +178,7 @@ static void build_cfg_space(vpci_t *p)
 	put32(b, CAP_NOTIFY + 16, VPCI_NOTIFY_MULT);
 	virtio_cap(b, CAP_ISR, CAP_DEVICE, 16, VIRTIO_PCI_CAP_ISR_CFG, VPCI_BAR_ISR, 1);
 	virtio_cap(b, CAP_DEVICE, CAP_PCICFG, 16, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_BAR_DEVICE,
-		   p->ops->config_size);
+		   vdev_config_size(p->core));
 	virtio_cap(b, CAP_PCICFG, CAP_MSIX, 20, VIRTIO_PCI_CAP_PCI_CFG, 0, 0);
 	b[CAP_MSIX] = 0x11; /* PCI_CAP_ID_MSIX */
 	b[CAP_MSIX + 1] = 0;
@@ -429,160 +312,6 @@ void vpci_cfg_write(vpci_t *p, uint32_t off, unsigned width, uint32_t val)
 	}
 }
 
-/* ------------------------------------------------------ state machine */
-
-static void queue_defaults(vpci_t *p, uint16_t i)
-{
-	struct vpci_queue *q = &p->q[i];
-
-	q->size = p->ops->queue_size_max;
-	q->msix_vector = VIRTIO_MSI_NO_VECTOR;
-	q->enable = 0;
-	q->reset = 0;
-	q->reset_reads_left = 0;
-	q->desc = q->driver = q->device = 0;
-	vq_dev_reset(q->vq);
-}
-
-static void device_reset(vpci_t *p)
-{
-	uint16_t i;
-
-	p->status = 0;
-	p->dfselect = p->gfselect = 0;
-	p->driver_features = 0;
-	p->driver_features_high = false;
-	p->negotiated = 0;
-	p->msix_config = VIRTIO_MSI_NO_VECTOR;
-	p->queue_select = 0;
-	p->isr = 0;
-	p->broken = false;
-	for (i = 0; i < p->num_queues; i++)
-		queue_defaults(p, i);
-	p->stats.resets++;
-	if (p->ops->reset)
-		p->ops->reset(p->dev);
-}
-
-/* The reserved-range prerequisites this transport knows of. */
-static const char *core_feature_problem(uint64_t f)
-{
-	if ((f & VIRTIO_BIT(VIRTIO_F_NOTIF_CONFIG_DATA)) &&
-	    !(f & VIRTIO_BIT(VIRTIO_F_VERSION_1)))
-		return "NOTIF_CONFIG_DATA without VERSION_1";
-	return NULL;
-}
-
-static void set_features_ok(vpci_t *p)
-{
-	uint64_t f = p->driver_features;
-	const char *why;
-
-	/* drivernormative: Feature Bits -- only offered features */
-	if ((f & ~p->offered) || p->driver_features_high) {
-		finding(p, VC_SEV_RECORD, CL_DRV_FEATURES, VC_NO_QUEUE,
-			"driver accepted unoffered features 0x%llx%s",
-			(unsigned long long)(f & ~p->offered),
-			p->driver_features_high ? " (and bits above 63)" : "");
-		return; /* devicenormative: Feature Bits -- FEATURES_OK stays clear */
-	}
-	/* drivernormative: Reserved Feature Bits -- accept VERSION_1 */
-	if (!(f & VIRTIO_BIT(VIRTIO_F_VERSION_1))) {
-		finding(p, VC_SEV_RECORD, CL_DRV_RESERVED, VC_NO_QUEUE,
-			"driver did not accept VIRTIO_F_VERSION_1");
-		return;
-	}
-	/* a layout this model does not implement: the device refuses, and
-	 * that is no fault of the driver that accepted an offered bit */
-	if (f & VIRTIO_BIT(VIRTIO_F_RING_PACKED))
-		return;
-	why = core_feature_problem(f);
-	if (why) {
-		finding(p, VC_SEV_RECORD, CL_DRV_FEATURES, VC_NO_QUEUE, "unacceptable features: %s",
-			why);
-		return;
-	}
-	/* A device may refuse a subset it cannot work with: that is no
-	 * violation by the driver, so nothing is recorded. */
-	if (p->ops->set_features && p->ops->set_features(p->dev, f) != 0)
-		return;
-	p->negotiated = f;
-	p->status |= VIRTIO_STATUS_FEATURES_OK;
-}
-
-static void write_status(vpci_t *p, uint8_t val)
-{
-	uint8_t old = p->status, want, added;
-
-	if (val == 0) {
-		/* devicenormative: Device Reset -- reads back 0 */
-		device_reset(p);
-		return;
-	}
-	want = (uint8_t)(val & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-	if ((old & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) & ~want)
-		/* drivernormative: Device Status Field -- never clear a bit */
-		finding(p, VC_SEV_RECORD, CL_DRV_STATUS, VC_NO_QUEUE,
-			"status write 0x%02x clears bits of 0x%02x", val, old);
-	added = (uint8_t)(want & ~old);
-	if (added & VIRTIO_STATUS_FAILED)
-		p->status |= VIRTIO_STATUS_FAILED;
-	if (added & VIRTIO_STATUS_ACKNOWLEDGE)
-		p->status |= VIRTIO_STATUS_ACKNOWLEDGE;
-	if (added & VIRTIO_STATUS_DRIVER) {
-		if (!(p->status & VIRTIO_STATUS_ACKNOWLEDGE))
-			finding(p, VC_SEV_RECORD, CL_DRV_INIT, VC_NO_QUEUE,
-				"DRIVER set before ACKNOWLEDGE");
-		p->status |= VIRTIO_STATUS_DRIVER;
-	}
-	if (added & VIRTIO_STATUS_FEATURES_OK) {
-		if (!(p->status & VIRTIO_STATUS_DRIVER))
-			finding(p, VC_SEV_RECORD, CL_DRV_INIT, VC_NO_QUEUE,
-				"FEATURES_OK set before DRIVER");
-		set_features_ok(p);
-	}
-	if (added & VIRTIO_STATUS_DRIVER_OK) {
-		if (!(p->status & VIRTIO_STATUS_FEATURES_OK)) {
-			/* refuse: no buffer may be used without negotiation */
-			finding(p, VC_SEV_RECORD, CL_DRV_INIT, VC_NO_QUEUE,
-				"DRIVER_OK set without FEATURES_OK; refused");
-		} else {
-			p->status |= VIRTIO_STATUS_DRIVER_OK;
-			if (p->ops->activate)
-				p->ops->activate(p->dev);
-		}
-	}
-}
-
-static void enable_queue(vpci_t *p, uint16_t i)
-{
-	struct vpci_queue *q = &p->q[i];
-	struct vq_cfg c = {
-		.index = i,
-		.size = q->size,
-		.desc = q->desc,
-		.driver = q->driver,
-		.device = q->device,
-		.event_idx = !!(p->negotiated & VIRTIO_BIT(VIRTIO_F_EVENT_IDX)),
-		.indirect = !!(p->negotiated & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)),
-	};
-
-	if (!(p->status & VIRTIO_STATUS_FEATURES_OK))
-		finding(p, VC_SEV_RECORD, CL_DRV_INIT, i,
-			"queue %u enabled before FEATURES_OK", i);
-	if (vq_dev_enable(q->vq, &c) == 0)
-		q->enable = 1;
-}
-
-static void reset_queue(vpci_t *p, uint16_t i)
-{
-	/* devicenormative: Virtqueue Reset -- no more requests, all queue
-	 * state to defaults; queue_reset reads 1 until the reset is done */
-	queue_defaults(p, i);
-	p->q[i].reset_reads_left = p->queue_reset_reads;
-	p->q[i].reset = p->queue_reset_reads ? 1 : 0;
-}
-
 /* ------------------------------------------------- common config table */
 
 enum reg_id {
@@ -658,58 +387,36 @@ static const struct reg *decode(vpci_t *p, uint64_t off, unsigned width, bool wr
 	return r;
 }
 
-static struct vpci_queue *selected(vpci_t *p)
-{
-	return p->queue_select < p->num_queues ? &p->q[p->queue_select] : NULL;
-}
-
 static uint64_t common_read(vpci_t *p, const struct reg *r)
 {
-	struct vpci_queue *q = selected(p);
+	uint16_t qs = p->queue_select;
 
-	if (r->per_queue && !q)
+	if (r->per_queue && qs >= p->num_queues)
 		return 0; /* devicenormative: queue_size 0 for an unavailable queue */
 	switch (r->id) {
 	case R_DFSELECT: return p->dfselect;
-	case R_DF:
-		/* devicenormative: Common configuration -- offered bits */
-		return p->dfselect < 2 ? (uint32_t)(p->offered >> (32 * p->dfselect)) : 0;
+	case R_DF: return vdev_device_features(p->core, p->dfselect);
 	case R_GFSELECT: return p->gfselect;
-	case R_GF:
-		return p->gfselect < 2 ? (uint32_t)(p->driver_features >> (32 * p->gfselect)) : 0;
+	case R_GF: return vdev_driver_features(p->core, p->gfselect);
 	case R_MSIX: return p->msix_config;
 	case R_NUMQ: return p->num_queues;
-	case R_STATUS: return p->status;
-	case R_CFGGEN: return p->config_generation;
-	case R_QSELECT: return p->queue_select;
-	case R_QSIZE: return q->size;
-	case R_QMSIX: return q->msix_vector;
-	case R_QENABLE: return q->enable;
-	case R_QNOFF: return p->queue_select;
-	case R_QDESCLO: return (uint32_t)q->desc;
-	case R_QDESCHI: return (uint32_t)(q->desc >> 32);
-	case R_QAVAILLO: return (uint32_t)q->driver;
-	case R_QAVAILHI: return (uint32_t)(q->driver >> 32);
-	case R_QUSEDLO: return (uint32_t)q->device;
-	case R_QUSEDHI: return (uint32_t)(q->device >> 32);
-	case R_QNDATA: return p->queue_select;
-	case R_QRESET:
-		if (q->reset_reads_left) {
-			q->reset_reads_left--;
-			return 1;
-		}
-		q->reset = 0; /* the driver has now seen the reset complete */
-		return 0;
+	case R_STATUS: return vdev_status(p->core);
+	case R_CFGGEN: return vdev_config_generation(p->core);
+	case R_QSELECT: return qs;
+	case R_QSIZE: return vdev_queue_size(p->core, qs);
+	case R_QMSIX: return p->msix_vector[qs];
+	case R_QENABLE: return vdev_queue_enabled(p->core, qs);
+	case R_QNOFF: return qs;
+	case R_QDESCLO: return (uint32_t)vdev_queue_area(p->core, qs, VDEV_AREA_DESC);
+	case R_QDESCHI: return (uint32_t)(vdev_queue_area(p->core, qs, VDEV_AREA_DESC) >> 32);
+	case R_QAVAILLO: return (uint32_t)vdev_queue_area(p->core, qs, VDEV_AREA_DRIVER);
+	case R_QAVAILHI: return (uint32_t)(vdev_queue_area(p->core, qs, VDEV_AREA_DRIVER) >> 32);
+	case R_QUSEDLO: return (uint32_t)vdev_queue_area(p->core, qs, VDEV_AREA_DEVICE);
+	case R_QUSEDHI: return (uint32_t)(vdev_queue_area(p->core, qs, VDEV_AREA_DEVICE) >> 32);
+	case R_QNDATA: return qs;
+	case R_QRESET: return vdev_queue_reset_read(p->core, qs);
 	}
 	return 0;
-}
-
-static void set_half(uint64_t *field, bool high, uint32_t v)
-{
-	if (high)
-		*field = (*field & 0xffffffffull) | ((uint64_t)v << 32);
-	else
-		*field = (*field & ~0xffffffffull) | v;
 }
 
 static uint16_t checked_vector(vpci_t *p, uint16_t v)
@@ -723,93 +430,45 @@ static uint16_t checked_vector(vpci_t *p, uint16_t v)
 
 static void common_write(vpci_t *p, const struct reg *r, uint32_t v)
 {
-	struct vpci_queue *q = selected(p);
-	uint16_t qi = p->queue_select;
+	uint16_t qs = p->queue_select;
 
 	if (r->ro) {
 		finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, VC_NO_QUEUE,
 			"driver wrote read-only field %s", r->name);
 		return;
 	}
-	if (r->per_queue) {
-		if (!q) {
-			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qi,
-				"write to %s of queue %u, which does not exist", r->name, qi);
-			return;
-		}
-		if (q->enable && r->id == R_QENABLE && v == 1)
-			return; /* enabling an enabled queue again changes nothing */
-		if (q->reset && r->id != R_QRESET) {
-			/* drivernormative: Virtqueue Reset -- wait until the
-			 * reset is confirmed complete */
-			finding(p, VC_SEV_RECORD, CL_DRV_QRESET, qi,
-				"%s of queue %u written while its reset is in progress", r->name, qi);
-			return;
-		}
-		if (q->enable && r->id != R_QRESET && r->id != R_QMSIX) {
-			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qi,
-				"write to %s of queue %u after it was enabled", r->name, qi);
-			return;
-		}
-	}
 	switch (r->id) {
 	case R_DFSELECT: p->dfselect = v; break;
 	case R_GFSELECT: p->gfselect = v; break;
-	case R_GF:
-		if (p->status & VIRTIO_STATUS_FEATURES_OK) {
-			/* drivernormative: Device Initialization */
-			finding(p, VC_SEV_RECORD, CL_DRV_INIT, VC_NO_QUEUE,
-				"driver_feature written after FEATURES_OK; ignored");
-			return;
-		}
-		if (p->gfselect < 2) {
-			uint64_t mask = 0xffffffffull << (32 * p->gfselect);
-
-			p->driver_features = (p->driver_features & ~mask) |
-					     ((uint64_t)v << (32 * p->gfselect));
-		} else if (v) {
-			p->driver_features_high = true;
-		}
-		break;
+	case R_GF: vdev_write_driver_features(p->core, p->gfselect, v); break;
 	case R_MSIX: p->msix_config = checked_vector(p, (uint16_t)v); break;
-	case R_STATUS: write_status(p, (uint8_t)v); break;
+	case R_STATUS: vdev_write_status(p->core, (uint8_t)v); break;
 	case R_QSELECT: p->queue_select = (uint16_t)v; break;
-	case R_QSIZE:
-		/* devicenormative + drivernormative: split ring sizes are powers
-		 * of two, at most the maximum the device reported */
-		if (!v || (v & (v - 1)) || v > p->ops->queue_size_max) {
-			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qi,
-				"queue_size %u for queue %u is not a power of two <= %u; ignored", v,
-				qi, p->ops->queue_size_max);
-			return;
-		}
-		q->size = (uint16_t)v;
+	case R_QSIZE: vdev_queue_set_size(p->core, qs, r->name, v); break;
+	case R_QMSIX:
+		/* the vector may change while the queue is enabled */
+		if (vdev_queue_may_write(p->core, qs, r->name, false))
+			p->msix_vector[qs] = checked_vector(p, (uint16_t)v);
 		break;
-	case R_QMSIX: q->msix_vector = checked_vector(p, (uint16_t)v); break;
 	case R_QENABLE:
+		if (vdev_queue_enabled(p->core, qs) && v == 1)
+			return; /* enabling an enabled queue again changes nothing */
+		if (!vdev_queue_may_write(p->core, qs, r->name, true))
+			return;
 		if (v != 1) {
-			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qi,
+			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qs,
 				"queue_enable written %u (only 1 is allowed)", v);
 			return;
 		}
-		if (!q->enable)
-			enable_queue(p, qi);
+		vdev_queue_enable(p->core, qs, r->name);
 		break;
-	case R_QDESCLO: set_half(&q->desc, false, v); break;
-	case R_QDESCHI: set_half(&q->desc, true, v); break;
-	case R_QAVAILLO: set_half(&q->driver, false, v); break;
-	case R_QAVAILHI: set_half(&q->driver, true, v); break;
-	case R_QUSEDLO: set_half(&q->device, false, v); break;
-	case R_QUSEDHI: set_half(&q->device, true, v); break;
-	case R_QRESET:
-		if (!(p->negotiated & VIRTIO_BIT(VIRTIO_F_RING_RESET))) {
-			finding(p, VC_SEV_RECORD, CL_DRV_PCI_COMMON, qi,
-				"queue_reset written without VIRTIO_F_RING_RESET negotiated");
-			return;
-		}
-		if (v == 1)
-			reset_queue(p, qi);
-		break;
+	case R_QDESCLO: vdev_queue_set_area(p->core, qs, r->name, VDEV_AREA_DESC, false, v); break;
+	case R_QDESCHI: vdev_queue_set_area(p->core, qs, r->name, VDEV_AREA_DESC, true, v); break;
+	case R_QAVAILLO: vdev_queue_set_area(p->core, qs, r->name, VDEV_AREA_DRIVER, false, v); break;
+	case R_QAVAILHI: vdev_queue_set_area(p->core, qs, r->name, VDEV_AREA_DRIVER, true, v); break;
+	case R_QUSEDLO: vdev_queue_set_area(p->core, qs, r->name, VDEV_AREA_DEVICE, false, v); break;
+	case R_QUSEDHI: vdev_queue_set_area(p->core, qs, r->name, VDEV_AREA_DEVICE, true, v); break;
+	case R_QRESET: vdev_queue_reset_write(p->core, qs, r->name, v); break;
 	default:
 		break;
 	}
@@ -821,7 +480,8 @@ static void notify(vpci_t *p, uint64_t off, unsigned width, uint64_t val)
 {
 	uint64_t rel = off - VPCI_BAR_NOTIFY;
 	uint16_t q = (uint16_t)(rel / VPCI_NOTIFY_MULT);
-	bool data = !!(p->negotiated & VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA));
+	bool data = !!(vdev_negotiated_features(p->core) &
+		       VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA));
 
 	if (rel % VPCI_NOTIFY_MULT || q >= p->num_queues || width != (data ? 4u : 2u)) {
 		finding(p, VC_SEV_RECORD, CL_DRV_PCI_NOTIFY, VC_NO_QUEUE,
@@ -834,18 +494,22 @@ static void notify(vpci_t *p, uint64_t off, unsigned width, uint64_t val)
 			"notification for queue %u carries queue index %u", q, (uint16_t)val);
 		return;
 	}
-	/* drivernormative: Device Initialization -- no notifications before
-	 * DRIVER_OK; devicenormative: Device Status Field -- no buffers used */
-	if (!(p->status & VIRTIO_STATUS_DRIVER_OK)) {
-		finding(p, VC_SEV_RECORD, CL_DRV_INIT, q,
-			"queue %u notified before DRIVER_OK; ignored", q);
-		return;
+	vdev_notify(p->core, q);
+}
+
+/* devicenormative: Device-specific configuration -- 1, 2 or 4 bytes,
+ * aligned, inside the structure (drivernormative: PCI Device Layout) */
+static bool device_cfg_access_ok(vpci_t *p, uint32_t rel, unsigned width, bool write)
+{
+	uint32_t size = vdev_config_size(p->core);
+
+	if ((width != 1 && width != 2 && width != 4) || rel % width || width > size - rel) {
+		finding(p, VC_SEV_RECORD, CL_DRV_PCI_LAYOUT, VC_NO_QUEUE,
+			"device config %s of width %u at 0x%x", write ? "write" : "read", width,
+			rel);
+		return false;
 	}
-	if (p->broken || !p->q[q].enable || vq_dev_broken(p->q[q].vq))
-		return;
-	p->stats.notifies++;
-	if (p->ops->queue_notify)
-		p->ops->queue_notify(p->dev, q);
+	return true;
 }
 
 uint64_t vpci_bar_read(vpci_t *p, uint64_t off, unsigned width)
@@ -868,19 +532,12 @@ uint64_t vpci_bar_read(vpci_t *p, uint64_t off, unsigned width)
 		p->isr = 0;
 		return v;
 	}
-	if (off >= VPCI_BAR_DEVICE && off < VPCI_BAR_DEVICE + p->ops->config_size) {
+	if (off >= VPCI_BAR_DEVICE && off < VPCI_BAR_DEVICE + vdev_config_size(p->core)) {
 		uint32_t rel = (uint32_t)(off - VPCI_BAR_DEVICE);
-		uint8_t buf[4] = { 0 };
 
-		if ((width != 1 && width != 2 && width != 4) || rel % width ||
-		    width > p->ops->config_size - rel) {
-			finding(p, VC_SEV_RECORD, CL_DRV_PCI_LAYOUT, VC_NO_QUEUE,
-				"device config read of width %u at 0x%x", width, rel);
+		if (!device_cfg_access_ok(p, rel, width, false))
 			return 0;
-		}
-		p->ops->config_read(p->dev, rel, buf, width);
-		return (uint64_t)buf[0] | (uint64_t)buf[1] << 8 | (uint64_t)buf[2] << 16 |
-		       (uint64_t)buf[3] << 24;
+		return vdev_config_read(p->core, rel, width);
 	}
 	return 0;
 }
@@ -901,24 +558,11 @@ void vpci_bar_write(vpci_t *p, uint64_t off, unsigned width, uint64_t val)
 		notify(p, off, width, val);
 		return;
 	}
-	if (off >= VPCI_BAR_DEVICE && off < VPCI_BAR_DEVICE + p->ops->config_size) {
+	if (off >= VPCI_BAR_DEVICE && off < VPCI_BAR_DEVICE + vdev_config_size(p->core)) {
 		uint32_t rel = (uint32_t)(off - VPCI_BAR_DEVICE);
-		uint8_t buf[4] = { (uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16),
-				   (uint8_t)(val >> 24) };
 
-		if ((width != 1 && width != 2 && width != 4) || rel % width ||
-		    width > p->ops->config_size - rel) {
-			finding(p, VC_SEV_RECORD, CL_DRV_PCI_LAYOUT, VC_NO_QUEUE,
-				"device config write of width %u at 0x%x", width, rel);
-			return;
-		}
-		if (!(p->status & VIRTIO_STATUS_FEATURES_OK)) {
-			finding(p, VC_SEV_RECORD, CL_DRV_INIT, VC_NO_QUEUE,
-				"device config written before FEATURES_OK; ignored");
-			return;
-		}
-		if (p->ops->config_write)
-			p->ops->config_write(p->dev, rel, buf, width);
+		if (device_cfg_access_ok(p, rel, width, true))
+			vdev_config_write(p->core, rel, width, (uint32_t)val);
 		return;
 	}
 	finding(p, VC_SEV_RECORD, CL_DRV_PCI_LAYOUT, VC_NO_QUEUE,
@@ -928,6 +572,7 @@ void vpci_bar_write(vpci_t *p, uint64_t off, unsigned width, uint64_t val)
 
 uint64_t vpci_bar_size(const vpci_t *p)
 {
+	(void)p;
 	return VPCI_BAR_NOTIFY + 0x1000;
 }
 
@@ -936,85 +581,47 @@ uint64_t vpci_bar_size(const vpci_t *p)
 vpci_t *vpci_new(gm_view_t *dev_mem, const struct vc_device_ops *ops, const char *args,
 		 const struct vpci_params *params, vpci_irq_fn irq, void *irq_ctx)
 {
+	struct vdev_front front = {
+		.drv_regs_clause = CL_DRV_PCI_COMMON,
+		.interrupt = pci_interrupt,
+		.reset = pci_reset,
+		.queue_reset = pci_queue_reset,
+	};
 	vpci_t *p;
-	uint16_t i;
 
-	if (!ops || (ops->abi_version >> 16) != VC_DEVICE_ABI_MAJOR ||
-	    ops->num_queues > VPCI_MAX_QUEUES || !ops->queue_size_max ||
-	    (ops->queue_size_max & (ops->queue_size_max - 1)) || !ops->create || !ops->config_read)
+	if (!irq)
 		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->mem = dev_mem;
-	p->ops = ops;
 	p->irq = irq;
 	p->irq_ctx = irq_ctx;
+	front.ctx = p;
+	p->core = vdev_new(dev_mem, ops, args, params, &front);
+	if (!p->core) {
+		free(p);
+		return NULL;
+	}
 	p->num_queues = ops->num_queues;
-	p->host = (struct vc_host_ops){
-		.abi_version = VC_DEVICE_ABI_VERSION,
-		.struct_size = sizeof(struct vc_host_ops),
-		.mem_read = host_mem_read,
-		.mem_write = host_mem_write,
-		.queue_pop = host_queue_pop,
-		.elem_read = host_elem_read,
-		.elem_write = host_elem_write,
-		.queue_push = host_queue_push,
-		.queue_flush = host_queue_flush,
-		.config_changed = host_config_changed,
-		.fail = host_fail,
-	};
-	for (i = 0; i < p->num_queues; i++) {
-		p->q[i].vq = vq_dev_new(dev_mem, ring_sink, p);
-		if (!p->q[i].vq)
-			goto fail;
-	}
-	p->dev = ops->create(&p->host, p, args);
-	if (!p->dev)
-		goto fail;
-	p->offered = ops->get_features(p->dev);
-	if (params) {
-		p->offered = (p->offered | params->extra_features) & ~params->withheld_features;
-		p->queue_reset_reads = params->queue_reset_reads;
-	}
-	/* devicenormative: Reserved Feature Bits -- always offer VERSION_1 */
-	if (!(p->offered & VIRTIO_BIT(VIRTIO_F_VERSION_1)))
-		finding(p, VC_SEV_RECORD, CL_DEV_RESERVED, VC_NO_QUEUE,
-			"device %s does not offer VIRTIO_F_VERSION_1", ops->name);
 	build_cfg_space(p);
-	device_reset(p);
-	p->stats.resets = 0;
 	return p;
-fail:
-	for (i = 0; i < p->num_queues; i++)
-		vq_dev_free(p->q[i].vq);
-	free(p);
-	return NULL;
 }
 
 void vpci_free(vpci_t *p)
 {
-	uint16_t i;
-
 	if (!p)
 		return;
-	if (p->ops->destroy)
-		p->ops->destroy(p->dev);
-	for (i = 0; i < p->num_queues; i++)
-		vq_dev_free(p->q[i].vq);
+	vdev_free(p->core);
 	free(p);
 }
 
-uint8_t vpci_status(const vpci_t *p) { return p->status; }
-uint64_t vpci_offered_features(const vpci_t *p) { return p->offered; }
-uint64_t vpci_negotiated_features(const vpci_t *p) { return p->negotiated; }
-bool vpci_broken(const vpci_t *p) { return p->broken; }
-const struct vc_findings *vpci_findings(const vpci_t *p) { return &p->findings; }
-const struct vpci_stats *vpci_stats(const vpci_t *p) { return &p->stats; }
-void *vpci_device(vpci_t *p) { return p->dev; }
-const struct vc_device_ops *vpci_ops(const vpci_t *p) { return p->ops; }
-
-struct vq_dev *vpci_queue(vpci_t *p, uint16_t q)
-{
-	return q < p->num_queues ? p->q[q].vq : NULL;
-}
+vdev_t *vpci_core(vpci_t *p) { return p->core; }
+uint8_t vpci_status(const vpci_t *p) { return vdev_status(p->core); }
+uint64_t vpci_offered_features(const vpci_t *p) { return vdev_offered_features(p->core); }
+uint64_t vpci_negotiated_features(const vpci_t *p) { return vdev_negotiated_features(p->core); }
+bool vpci_broken(const vpci_t *p) { return vdev_broken(p->core); }
+const struct vc_findings *vpci_findings(const vpci_t *p) { return vdev_findings(p->core); }
+const struct vdev_stats *vpci_stats(const vpci_t *p) { return vdev_stats(p->core); }
+void *vpci_device(vpci_t *p) { return vdev_device(p->core); }
+const struct vc_device_ops *vpci_ops(const vpci_t *p) { return vdev_ops(p->core); }
+struct vq_dev *vpci_queue(vpci_t *p, uint16_t q) { return vdev_queue(p->core, q); }

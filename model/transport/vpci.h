@@ -3,8 +3,9 @@
  * virtio-pci modern transport, device side (VIRTIO 1.2 4.1): PCI
  * configuration space with the virtio capabilities, and BAR 0 holding the
  * common configuration structure, the ISR, the device-specific configuration
- * and the notification area. The status state machine of 2.1 / 3.1 lives
- * here, as does the device side's single choke point for violations.
+ * and the notification area, decoded onto the transport-independent device
+ * core (vdev_core.h), which holds the status state machine of 2.1 / 3.1, the
+ * queues and the device side's single choke point for violations.
  *
  * Every register access is decoded through one table; an access the spec
  * forbids becomes a recorded finding, never a crash.
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "gm.h"
+#include "vdev_core.h"
 #include "virtiocheck/device.h"
 #include "virtiocheck/violation.h"
 #include "virtiocheck/virtio.h"
@@ -34,21 +36,9 @@
 typedef struct vpci vpci_t;
 typedef void (*vpci_irq_fn)(void *ctx, uint16_t vector);
 
-struct vpci_stats {
-	uint64_t notifies;          /* accepted available-buffer notifications */
-	uint64_t queue_interrupts;
-	uint64_t config_interrupts;
-	uint64_t resets;
-};
-
-/* Extra offer bits a harness may add (e.g. to test a driver's refusal). */
-struct vpci_params {
-	uint64_t extra_features;  /* OR-ed into the device's offer */
-	uint64_t withheld_features; /* removed from the device's offer */
-	/* reads of queue_reset that still return 1 after a queue reset was
-	 * requested (0: the reset completes at once) */
-	uint16_t queue_reset_reads;
-};
+/* The core's parameters under their PCI-era name (both transports use
+ * them); vpci_stats() returns the core's struct vdev_stats. */
+#define vpci_params vdev_params
 
 vpci_t *vpci_new(gm_view_t *dev_mem, const struct vc_device_ops *ops, const char *args,
 		 const struct vpci_params *params, vpci_irq_fn irq, void *irq_ctx);
@@ -69,10 +59,12 @@ uint64_t vpci_offered_features(const vpci_t *p);
 uint64_t vpci_negotiated_features(const vpci_t *p);
 bool vpci_broken(const vpci_t *p);
 const struct vc_findings *vpci_findings(const vpci_t *p);
-const struct vpci_stats *vpci_stats(const vpci_t *p);
+const struct vdev_stats *vpci_stats(const vpci_t *p);
 struct vq_dev *vpci_queue(vpci_t *p, uint16_t q);
 void *vpci_device(vpci_t *p);
 const struct vc_device_ops *vpci_ops(const vpci_t *p);
+/* The transport-independent core behind the registers. */
+vdev_t *vpci_core(vpci_t *p);
 
 /* Raise one interrupt carrying the given ISR bits (VIRTIO_PCI_ISR_*), as a
  * device does when a queue and its configuration change at once. */

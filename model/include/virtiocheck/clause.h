@@ -60,6 +60,29 @@
 #define CL_DRV_PCI_CONFIG_NOTIFY "drivernormative:" VC_PCI "PCI-specific Initialization And Device Operation / Notification of Device Configuration Changes"
 #define CL_DEV_RNG         "devicenormative:Device Types / Entropy Device / Device Operation"
 #define CL_DRV_RNG         "drivernormative:Device Types / Entropy Device / Device Operation"
+#define CL_DRV_PACKED      "drivernormative:" VC_BF "Packed Virtqueues"
+#define CL_DEV_PDESC       "devicenormative:" VC_BF "Packed Virtqueues / The Virtqueue Descriptor Table"
+/* the spec's own label spells "PAcked" here */
+#define CL_DRV_PDESC       "drivernormative:" VC_BF "PAcked Virtqueues / The Virtqueue Descriptor Table"
+#define CL_DRV_PSG         "drivernormative:" VC_BF "Packed Virtqueues / Scatter-Gather Support"
+#define CL_DRV_PINDIRECT   "drivernormative:" VC_BF "Packed Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors"
+#define VC_MMIO "Virtio Transport Options / Virtio Over MMIO / "
+#define CL_DEV_MMIO        "devicenormative:" VC_MMIO "MMIO Device Register Layout"
+#define CL_DRV_MMIO        "drivernormative:" VC_MMIO "MMIO Device Register Layout"
+#define CL_DRV_MMIO_INIT   "drivernormative:" VC_MMIO "MMIO-specific Initialization And Device Operation / Device Initialization"
+#define CL_DRV_MMIO_NOTIFY "drivernormative:" VC_MMIO "MMIO-specific Initialization And Device Operation / Notifications From The Device"
+
+#define VC_BLK "Device Types / Block Device / "
+#define CL_DEV_BLK_INIT    "devicenormative:" VC_BLK "Device Initialization"
+#define CL_DRV_BLK_INIT    "drivernormative:" VC_BLK "Device Initialization"
+#define CL_DEV_BLK_OP      "devicenormative:" VC_BLK "Device Operation"
+#define CL_DRV_BLK_OP      "drivernormative:" VC_BLK "Device Operation"
+
+#define VC_CONS "Device Types / Console Device / "
+#define CL_DEV_CONSOLE_INIT "devicenormative:" VC_CONS "Device Initialization"
+#define CL_DRV_CONSOLE     "drivernormative:" VC_CONS "Device Operation"
+#define CL_DEV_CONSOLE_MP  "devicenormative:" VC_CONS "Device Operation / Multiport Device Operation"
+#define CL_DRV_CONSOLE_MP  "drivernormative:" VC_CONS "Device Operation / Multiport Device Operation"
 
 /* Tool-side findings that no clause covers (the harness's own limits). */
 #define CL_HARNESS_LIMIT   "harness:resource limit"
