@@ -55,7 +55,16 @@ enum step_kind {
 	ST_AVAIL_RAW, ST_AVAIL_IDX, ST_AVAIL_FLAGS, ST_USED_EVENT, ST_POST, ST_KICK,
 	ST_RNG_READ, ST_REAP, ST_USED, ST_USED_IDX, ST_USED_FLAGS, ST_AVAIL_EVENT, ST_DESC_REWRITE,
 	ST_DEVICE_FAIL, ST_EXPECT, ST_DRIVER_QUEUE_RESET, ST_DEVICE_INTERRUPT,
+	ST_PACKED_DESC, ST_PACKED_CHAIN, ST_PACKED_USED, ST_PACKED_EVENT,
+	ST_BLK,      /* blk_*: conformance/case_blk.h */
+	ST_CONSOLE,  /* console_*: conformance/case_console.h */
 };
+
+/* Device step families, defined with their parsers and executors. */
+struct step_blk;
+struct step_console;
+struct expect_blk;
+struct expect_console;
 
 enum reg_space { SPACE_COMMON, SPACE_DEVICE, SPACE_NOTIFY, SPACE_ISR, SPACE_PCI_CFG, SPACE_MMIO };
 
@@ -97,10 +106,41 @@ struct step_buffer {
 	int region;                 /* -1: any */
 };
 
+/* A packed-ring descriptor (2.8.13): avail / used -1 mean "as the harness's
+ * wrap counter makes it available (driver) or used (device)". */
+struct case_pdesc {
+	struct case_desc d;         /* addr, len, flags (next unused) */
+	uint16_t id;
+	bool has_id;
+	bool has_flags;
+	int8_t avail, used;
+};
+
 struct step_table {
 	char name[CASE_MAX_NAME];
 	unsigned n;
+	bool packed;                /* entries in the packed layout */
 	struct case_desc e[CASE_MAX_LIST];
+	uint16_t id[CASE_MAX_LIST]; /* packed: the id field */
+};
+
+/* packed_chain: a descriptor list at the harness driver's position, the
+ * first descriptor's flags written last */
+struct step_pchain {
+	unsigned n;
+	struct case_pdesc e[CASE_MAX_LIST];
+	uint16_t id;                /* buffer id, in the last descriptor */
+	bool auto_next;             /* NEXT on all but the last (default) */
+};
+
+/* packed_event: one event suppression structure */
+struct step_pevent {
+	bool device_area;           /* device area (written by the device) */
+	uint16_t flags;
+	uint16_t off;
+	bool wrap;
+	bool raw;                   /* value: the whole off_wrap word given */
+	uint16_t off_wrap;
 };
 
 struct step_post {
@@ -157,6 +197,9 @@ struct step_expect {
 	bool has_device_wrote_only_writable;
 	bool has_used_len_written;  /* the device wrote every byte the used len claims */
 	char used_len_written[CASE_MAX_NAME];
+	uint64_t queue;                 /* the queue the ring expectations look at */
+	struct expect_blk *blk;         /* owned; NULL when absent */
+	struct expect_console *console; /* owned; NULL when absent */
 };
 
 struct case_step {
@@ -174,11 +217,17 @@ struct case_step {
 		uint16_t value16;
 		struct step_post post;
 		struct step_rng rng;
-		struct { bool expect_broken; bool has_len; struct case_cmp len; } reap;
+		struct { bool expect_broken, expect_empty; bool has_len; struct case_cmp len; } reap;
 		struct step_used used;
 		struct step_expect expect;
 		const char *fail_clause;
 		struct { uint16_t size; bool expect_fail; } qreset;
+		struct { uint16_t slot; struct case_pdesc p; } pdesc;
+		struct step_pchain pchain;
+		struct { struct case_pdesc p; uint16_t skip; bool has_slot; uint16_t slot; } pused;
+		struct step_pevent pevent;
+		struct step_blk *blk;          /* owned */
+		struct step_console *console;  /* owned */
 	} u;
 };
 

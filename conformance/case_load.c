@@ -13,20 +13,14 @@
 #include <sys/stat.h>
 
 #include "case_load.h"
+#include "case_load_priv.h"
 #include "devices.h"
 #include "ytree.h"
 #include "virtiocheck/virtio.h"
 
-struct lctx {
-	const char *file;
-	const struct catalogue *cat;
-	char *err;
-	size_t errlen;
-	int failed;
-};
 
 __attribute__((format(printf, 3, 4)))
-static int bad(struct lctx *x, const struct ynode *n, const char *fmt, ...)
+int cl_bad(struct lctx *x, const struct ynode *n, const char *fmt, ...)
 {
 	va_list ap;
 	int k;
@@ -59,10 +53,6 @@ static int bad(struct lctx *x, const struct ynode *n, const char *fmt, ...)
 
 /* ------------------------------------------------------------ name tables */
 
-struct name_val {
-	const char *name;
-	uint64_t val;
-};
 
 static const struct name_val feature_names[] = {
 	{ "INDIRECT_DESC", VIRTIO_F_INDIRECT_DESC }, { "EVENT_IDX", VIRTIO_F_EVENT_IDX },
@@ -152,7 +142,9 @@ static const char *const step_names[] = {
 	[ST_AVAIL_EVENT] = "avail_event", [ST_DESC_REWRITE] = "desc_rewrite",
 	[ST_DEVICE_FAIL] = "device_fail", [ST_EXPECT] = "expect",
 	[ST_DRIVER_QUEUE_RESET] = "driver_queue_reset",
-	[ST_DEVICE_INTERRUPT] = "device_interrupt",
+	[ST_DEVICE_INTERRUPT] = "device_interrupt", [ST_PACKED_DESC] = "packed_desc",
+	[ST_PACKED_CHAIN] = "packed_chain", [ST_PACKED_USED] = "packed_used",
+	[ST_PACKED_EVENT] = "packed_event", [ST_BLK] = "blk", [ST_CONSOLE] = "console",
 };
 
 const char *case_step_name(enum step_kind k)
@@ -172,7 +164,7 @@ const char *case_feature_name(unsigned bit)
 
 /* ------------------------------------------------------- typed accessors */
 
-static const struct ynode *map_get(const struct ynode *m, const char *key)
+const struct ynode *cl_map_get(const struct ynode *m, const char *key)
 {
 	size_t i;
 
@@ -182,26 +174,26 @@ static const struct ynode *map_get(const struct ynode *m, const char *key)
 	return NULL;
 }
 
-static const char *kind_name(const struct ynode *n)
+const char *cl_kind_name(const struct ynode *n)
 {
 	return n->kind == YN_MAP ? "a mapping" : n->kind == YN_SEQ ? "a list" : "a scalar";
 }
 
-static int want_kind(struct lctx *x, const struct ynode *n, enum ynode_kind k, const char *what)
+int cl_want_kind(struct lctx *x, const struct ynode *n, enum ynode_kind k, const char *what)
 {
 	if (n->kind == k)
 		return 0;
-	return bad(x, n, "%s must be %s, not %s", what,
-		   k == YN_MAP ? "a mapping" : k == YN_SEQ ? "a list" : "a scalar", kind_name(n));
+	return cl_bad(x, n, "%s must be %s, not %s", what,
+		   k == YN_MAP ? "a mapping" : k == YN_SEQ ? "a list" : "a scalar", cl_kind_name(n));
 }
 
 /* Unknown or duplicate keys of a mapping are errors. */
-static int check_keys(struct lctx *x, const struct ynode *m, const char *what,
+int cl_check_keys(struct lctx *x, const struct ynode *m, const char *what,
 		      const char *const *allowed)
 {
 	size_t i, j;
 
-	if (want_kind(x, m, YN_MAP, what))
+	if (cl_want_kind(x, m, YN_MAP, what))
 		return -1;
 	for (i = 0; i < m->n; i++) {
 		const struct ynode *k = m->items[2 * i];
@@ -209,10 +201,10 @@ static int check_keys(struct lctx *x, const struct ynode *m, const char *what,
 		char list[512] = "";
 
 		if (k->kind != YN_SCALAR)
-			return bad(x, k, "keys of %s must be scalars", what);
+			return cl_bad(x, k, "keys of %s must be scalars", what);
 		for (j = 0; j < i; j++)
 			if (strcmp(m->items[2 * j]->str, k->str) == 0)
-				return bad(x, k, "duplicate key '%s' in %s", k->str, what);
+				return cl_bad(x, k, "duplicate key '%s' in %s", k->str, what);
 		for (a = allowed; *a; a++)
 			if (strcmp(*a, k->str) == 0)
 				break;
@@ -223,42 +215,34 @@ static int check_keys(struct lctx *x, const struct ynode *m, const char *what,
 			if (a[1])
 				strncat(list, ", ", sizeof(list) - strlen(list) - 1);
 		}
-		return bad(x, k, "unknown key '%s' in %s (expected one of: %s)", k->str, what, list);
+		return cl_bad(x, k, "unknown key '%s' in %s (expected one of: %s)", k->str, what, list);
 	}
 	return 0;
 }
 
-static int get_u64(struct lctx *x, const struct ynode *n, const char *what, uint64_t min,
+int cl_get_u64(struct lctx *x, const struct ynode *n, const char *what, uint64_t min,
 		   uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 
 	if (n->kind != YN_SCALAR || n->quoted)
-		return bad(x, n, "%s must be an integer", what);
+		return cl_bad(x, n, "%s must be an integer", what);
 	if (n->str[0] == '-' || n->str[0] == '\0')
-		return bad(x, n, "%s must be a non-negative integer, got '%s'", what, n->str);
+		return cl_bad(x, n, "%s must be a non-negative integer, got '%s'", what, n->str);
 	errno = 0;
 	v = strtoull(n->str, &end, 0);
 	if (*end)
-		return bad(x, n, "%s must be an integer, got '%s'", what, n->str);
+		return cl_bad(x, n, "%s must be an integer, got '%s'", what, n->str);
 	if (errno == ERANGE || v < min || v > max)
-		return bad(x, n, "%s %s out of range [%llu, %llu]", what, n->str,
+		return cl_bad(x, n, "%s %s out of range [%llu, %llu]", what, n->str,
 			   (unsigned long long)min, (unsigned long long)max);
 	*out = v;
 	return 0;
 }
 
-#define GET_NUM(x, n, what, min, max, dst)                                 \
-	({                                                                 \
-		uint64_t v__;                                              \
-		int r__ = get_u64((x), (n), (what), (min), (max), &v__);   \
-		if (!r__)                                                  \
-			(dst) = (__typeof__(dst))v__;                      \
-		r__;                                                       \
-	})
 
-static int get_bool(struct lctx *x, const struct ynode *n, const char *what, bool *out)
+int cl_get_bool(struct lctx *x, const struct ynode *n, const char *what, bool *out)
 {
 	if (n->kind == YN_SCALAR && !n->quoted) {
 		if (!strcmp(n->str, "true") || !strcmp(n->str, "on") || !strcmp(n->str, "yes")) {
@@ -270,80 +254,80 @@ static int get_bool(struct lctx *x, const struct ynode *n, const char *what, boo
 			return 0;
 		}
 	}
-	return bad(x, n, "%s must be true or false", what);
+	return cl_bad(x, n, "%s must be true or false", what);
 }
 
-static int get_str(struct lctx *x, const struct ynode *n, const char *what, char *dst,
+int cl_get_str(struct lctx *x, const struct ynode *n, const char *what, char *dst,
 		   size_t size)
 {
 	if (n->kind != YN_SCALAR)
-		return bad(x, n, "%s must be a string, not %s", what, kind_name(n));
+		return cl_bad(x, n, "%s must be a string, not %s", what, cl_kind_name(n));
 	if (strlen(n->str) >= size)
-		return bad(x, n, "%s longer than %zu characters", what, size - 1);
+		return cl_bad(x, n, "%s longer than %zu characters", what, size - 1);
 	memcpy(dst, n->str, strlen(n->str) + 1);
 	return 0;
 }
 
-static int get_name(struct lctx *x, const struct ynode *n, const char *what, char *dst,
+int cl_get_name(struct lctx *x, const struct ynode *n, const char *what, char *dst,
 		    size_t size)
 {
 	const char *p;
 
-	if (get_str(x, n, what, dst, size))
+	if (cl_get_str(x, n, what, dst, size))
 		return -1;
 	if (!dst[0])
-		return bad(x, n, "%s must not be empty", what);
+		return cl_bad(x, n, "%s must not be empty", what);
 	for (p = dst; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
-			return bad(x, n, "%s '%s' may hold only letters, digits, '_', '-', '.'",
+			return cl_bad(x, n, "%s '%s' may hold only letters, digits, '_', '-', '.'",
 				   what, dst);
 	return 0;
 }
 
-static int lookup(struct lctx *x, const struct ynode *n, const char *what,
+int cl_lookup(struct lctx *x, const struct ynode *n, const char *what,
 		  const struct name_val *tab, uint64_t *out)
 {
 	const struct name_val *t;
 
 	if (n->kind != YN_SCALAR)
-		return bad(x, n, "%s must be a name, not %s", what, kind_name(n));
+		return cl_bad(x, n, "%s must be a name, not %s", what, cl_kind_name(n));
 	for (t = tab; t->name; t++)
 		if (strcmp(t->name, n->str) == 0) {
 			*out = t->val;
 			return 0;
 		}
-	return bad(x, n, "unknown %s '%s'", what, n->str);
+	return cl_bad(x, n, "unknown %s '%s'", what, n->str);
 }
 
 /* A feature: a name from the reserved range or an explicit bit number. */
-static int get_feature_bit(struct lctx *x, const struct ynode *n, uint64_t *bit)
+int cl_get_feature_bit(struct lctx *x, const struct ynode *n, uint64_t *bit)
 {
 	if (n->kind == YN_SCALAR && !n->quoted && n->str[0] >= '0' && n->str[0] <= '9')
-		return get_u64(x, n, "feature bit", 0, 63, bit);
-	return lookup(x, n, "feature", feature_names, bit);
+		return cl_get_u64(x, n, "feature bit", 0, 63, bit);
+	return cl_lookup(x, n, "feature", feature_names, bit);
 }
 
 /* A list of names (or numbers for features) OR-ed into a mask. */
-static int get_bits(struct lctx *x, const struct ynode *n, const char *what,
+int cl_get_bits(struct lctx *x, const struct ynode *n, const char *what,
 		    const struct name_val *tab, bool as_bit_numbers, uint64_t *out)
 {
 	size_t i;
 
 	*out = 0;
 	if (n->kind == YN_SCALAR && !n->quoted && n->str[0] >= '0' && n->str[0] <= '9')
-		return get_u64(x, n, what, 0, UINT64_MAX, out);
-	if (want_kind(x, n, YN_SEQ, what))
+		return cl_get_u64(x, n, what, 0, UINT64_MAX, out);
+	if (cl_want_kind(x, n, YN_SEQ, what))
 		return -1;
 	for (i = 0; i < n->n; i++) {
 		uint64_t v = 0;
 
 		if (as_bit_numbers) {
-			if (get_feature_bit(x, n->items[i], &v))
+			if (cl_get_feature_bit(x, n->items[i], &v))
 				return -1;
 			*out |= 1ull << v;
 		} else {
-			if (lookup(x, n->items[i], what, tab, &v))
+			if (cl_lookup(x, n->items[i], what, tab, &v))
 				return -1;
 			*out |= v;
 		}
@@ -351,7 +335,7 @@ static int get_bits(struct lctx *x, const struct ynode *n, const char *what,
 	return 0;
 }
 
-static int get_cmp(struct lctx *x, const struct ynode *n, const char *what, struct case_cmp *c)
+int cl_get_cmp(struct lctx *x, const struct ynode *n, const char *what, struct case_cmp *c)
 {
 	static const char *const keys[] = { "eq", "min", "max", NULL };
 	const struct ynode *v;
@@ -359,55 +343,55 @@ static int get_cmp(struct lctx *x, const struct ynode *n, const char *what, stru
 	memset(c, 0, sizeof(*c));
 	if (n->kind == YN_SCALAR) {
 		c->has_eq = true;
-		return get_u64(x, n, what, 0, UINT64_MAX, &c->eq);
+		return cl_get_u64(x, n, what, 0, UINT64_MAX, &c->eq);
 	}
-	if (check_keys(x, n, what, keys))
+	if (cl_check_keys(x, n, what, keys))
 		return -1;
-	if ((v = map_get(n, "eq")) && (c->has_eq = true) && get_u64(x, v, "eq", 0, UINT64_MAX, &c->eq))
+	if ((v = cl_map_get(n, "eq")) && (c->has_eq = true) && cl_get_u64(x, v, "eq", 0, UINT64_MAX, &c->eq))
 		return -1;
-	if ((v = map_get(n, "min")) && (c->has_min = true) &&
-	    get_u64(x, v, "min", 0, UINT64_MAX, &c->min))
+	if ((v = cl_map_get(n, "min")) && (c->has_min = true) &&
+	    cl_get_u64(x, v, "min", 0, UINT64_MAX, &c->min))
 		return -1;
-	if ((v = map_get(n, "max")) && (c->has_max = true) &&
-	    get_u64(x, v, "max", 0, UINT64_MAX, &c->max))
+	if ((v = cl_map_get(n, "max")) && (c->has_max = true) &&
+	    cl_get_u64(x, v, "max", 0, UINT64_MAX, &c->max))
 		return -1;
 	if (!c->has_eq && !c->has_min && !c->has_max)
-		return bad(x, n, "%s needs eq, min or max", what);
+		return cl_bad(x, n, "%s needs eq, min or max", what);
 	return 0;
 }
 
-static int get_clause(struct lctx *x, const struct ynode *n, const char **out)
+int cl_get_clause(struct lctx *x, const struct ynode *n, const char **out)
 {
 	const struct clause_info *ci;
 
 	if (n->kind != YN_SCALAR)
-		return bad(x, n, "a clause label must be a string");
+		return cl_bad(x, n, "a clause label must be a string");
 	ci = x->cat ? catalogue_find(x->cat, n->str) : NULL;
 	if (!ci)
-		return bad(x, n, "unknown clause label '%s' (not in the clause catalogue)", n->str);
+		return cl_bad(x, n, "unknown clause label '%s' (not in the clause catalogue)", n->str);
 	*out = ci->label;
 	return 0;
 }
 
-static int get_addr(struct lctx *x, const struct ynode *n, struct case_addr *a)
+int cl_get_addr(struct lctx *x, const struct ynode *n, struct case_addr *a)
 {
 	static const char *const keys[] = { "buf", "offset", NULL };
 	const struct ynode *v;
 
 	memset(a, 0, sizeof(*a));
 	if (n->kind == YN_SCALAR && !n->quoted && n->str[0] >= '0' && n->str[0] <= '9')
-		return get_u64(x, n, "address", 0, UINT64_MAX, &a->value);
+		return cl_get_u64(x, n, "address", 0, UINT64_MAX, &a->value);
 	if (n->kind == YN_SCALAR)
-		return get_name(x, n, "buffer name", a->name, sizeof(a->name));
-	if (check_keys(x, n, "an address", keys))
+		return cl_get_name(x, n, "buffer name", a->name, sizeof(a->name));
+	if (cl_check_keys(x, n, "an address", keys))
 		return -1;
-	v = map_get(n, "buf");
+	v = cl_map_get(n, "buf");
 	if (!v)
-		return bad(x, n, "an address mapping needs 'buf'");
-	if (get_name(x, v, "buffer name", a->name, sizeof(a->name)))
+		return cl_bad(x, n, "an address mapping needs 'buf'");
+	if (cl_get_name(x, v, "buffer name", a->name, sizeof(a->name)))
 		return -1;
-	v = map_get(n, "offset");
-	return v ? get_u64(x, v, "offset", 0, UINT32_MAX, &a->value) : 0;
+	v = cl_map_get(n, "offset");
+	return v ? cl_get_u64(x, v, "offset", 0, UINT32_MAX, &a->value) : 0;
 }
 
 static int get_desc(struct lctx *x, const struct ynode *n, struct case_desc *d, uint8_t *fields)
@@ -417,31 +401,31 @@ static int get_desc(struct lctx *x, const struct ynode *n, struct case_desc *d, 
 	uint64_t f;
 
 	memset(d, 0, sizeof(*d));
-	if (check_keys(x, n, "a descriptor", keys))
+	if (cl_check_keys(x, n, "a descriptor", keys))
 		return -1;
 	*fields = 0;
-	if ((v = map_get(n, "addr"))) {
+	if ((v = cl_map_get(n, "addr"))) {
 		*fields |= 1;
-		if (get_addr(x, v, &d->addr))
+		if (cl_get_addr(x, v, &d->addr))
 			return -1;
 	}
-	if ((v = map_get(n, "len"))) {
+	if ((v = cl_map_get(n, "len"))) {
 		*fields |= 2;
 		if (GET_NUM(x, v, "len", 0, UINT32_MAX, d->len))
 			return -1;
 	} else {
 		d->len_auto = true;
 	}
-	if ((v = map_get(n, "flags"))) {
+	if ((v = cl_map_get(n, "flags"))) {
 		*fields |= 4;
-		if (get_bits(x, v, "descriptor flag", desc_flag_names, false, &f))
+		if (cl_get_bits(x, v, "descriptor flag", desc_flag_names, false, &f))
 			return -1;
 		if (f > 0xffff)
-			return bad(x, v, "descriptor flags 0x%llx do not fit 16 bits",
+			return cl_bad(x, v, "descriptor flags 0x%llx do not fit 16 bits",
 				   (unsigned long long)f);
 		d->flags = (uint16_t)f;
 	}
-	if ((v = map_get(n, "next"))) {
+	if ((v = cl_map_get(n, "next"))) {
 		*fields |= 8;
 		if (GET_NUM(x, v, "next", 0, 0xffff, d->next))
 			return -1;
@@ -449,35 +433,75 @@ static int get_desc(struct lctx *x, const struct ynode *n, struct case_desc *d, 
 	return 0;
 }
 
-static int get_seg(struct lctx *x, const struct ynode *n, struct case_seg *s)
+/* A packed descriptor: addr, len, flags, id, avail, used (2.8.13). */
+static int get_pdesc(struct lctx *x, const struct ynode *n, struct case_pdesc *p,
+		     const char *const *keys)
+{
+	const struct ynode *v;
+	uint64_t f;
+
+	memset(p, 0, sizeof(*p));
+	p->avail = p->used = -1;
+	if (cl_check_keys(x, n, "a packed descriptor", keys))
+		return -1;
+	if ((v = cl_map_get(n, "addr")) && cl_get_addr(x, v, &p->d.addr))
+		return -1;
+	if ((v = cl_map_get(n, "len"))) {
+		if (GET_NUM(x, v, "len", 0, UINT32_MAX, p->d.len))
+			return -1;
+	} else {
+		p->d.len_auto = true;
+	}
+	if ((v = cl_map_get(n, "flags"))) {
+		if (cl_get_bits(x, v, "descriptor flag", desc_flag_names, false, &f))
+			return -1;
+		if (f > 0xffff)
+			return cl_bad(x, v, "descriptor flags 0x%llx do not fit 16 bits",
+				      (unsigned long long)f);
+		p->d.flags = (uint16_t)f;
+		p->has_flags = true;
+	}
+	if ((v = cl_map_get(n, "id"))) {
+		p->has_id = true;
+		if (GET_NUM(x, v, "id", 0, 0xffff, p->id))
+			return -1;
+	}
+	if ((v = cl_map_get(n, "avail")) && GET_NUM(x, v, "avail", 0, 1, p->avail))
+		return -1;
+	if ((v = cl_map_get(n, "used")) && GET_NUM(x, v, "used", 0, 1, p->used))
+		return -1;
+	return 0;
+}
+
+int cl_get_seg(struct lctx *x, const struct ynode *n, struct case_seg *s)
 {
 	static const char *const keys[] = { "buf", "offset", "len", NULL };
 	const struct ynode *v;
 
 	memset(s, 0, sizeof(*s));
-	if (check_keys(x, n, "a buffer segment", keys))
+	if (cl_check_keys(x, n, "a buffer segment", keys))
 		return -1;
-	if (!(v = map_get(n, "buf")))
-		return bad(x, n, "a buffer segment needs 'buf'");
-	if (get_name(x, v, "buffer name", s->buf, sizeof(s->buf)))
+	if (!(v = cl_map_get(n, "buf")))
+		return cl_bad(x, n, "a buffer segment needs 'buf'");
+	if (cl_get_name(x, v, "buffer name", s->buf, sizeof(s->buf)))
 		return -1;
-	if ((v = map_get(n, "offset")) && GET_NUM(x, v, "offset", 0, UINT32_MAX, s->offset))
+	if ((v = cl_map_get(n, "offset")) && GET_NUM(x, v, "offset", 0, UINT32_MAX, s->offset))
 		return -1;
-	if (!(v = map_get(n, "len")))
-		return bad(x, n, "a buffer segment needs 'len'");
+	if (!(v = cl_map_get(n, "len")))
+		return cl_bad(x, n, "a buffer segment needs 'len'");
 	return GET_NUM(x, v, "len", 0, UINT32_MAX, s->len);
 }
 
-static int get_segs(struct lctx *x, const struct ynode *n, struct case_seg *out, unsigned *cnt)
+int cl_get_segs(struct lctx *x, const struct ynode *n, struct case_seg *out, unsigned *cnt)
 {
 	size_t i;
 
-	if (want_kind(x, n, YN_SEQ, "a segment list"))
+	if (cl_want_kind(x, n, YN_SEQ, "a segment list"))
 		return -1;
 	if (n->n > CASE_MAX_LIST)
-		return bad(x, n, "more than %u segments", CASE_MAX_LIST);
+		return cl_bad(x, n, "more than %u segments", CASE_MAX_LIST);
 	for (i = 0; i < n->n; i++)
-		if (get_seg(x, n->items[i], &out[i]))
+		if (cl_get_seg(x, n->items[i], &out[i]))
 			return -1;
 	*cnt = (unsigned)n->n;
 	return 0;
@@ -500,15 +524,15 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 
 	memset(r, 0, sizeof(*r));
 	r->mask = UINT64_MAX;
-	if (check_keys(x, n, is_read ? "a read step" : "a write step", is_read ? rkeys : wkeys))
+	if (cl_check_keys(x, n, is_read ? "a read step" : "a write step", is_read ? rkeys : wkeys))
 		return -1;
 	r->mmio_offset = -1;
-	if ((v = map_get(n, "reg"))) {
+	if ((v = cl_map_get(n, "reg"))) {
 		const struct reg_name *rn;
 		bool mmio = false;
 
 		if (v->kind != YN_SCALAR)
-			return bad(x, v, "reg must be a register name");
+			return cl_bad(x, v, "reg must be a register name");
 		for (rn = common_names; rn->name; rn++)
 			if (!strcmp(rn->name, v->str))
 				break;
@@ -519,10 +543,10 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 			mmio = true;
 		}
 		if (!rn->name)
-			return bad(x, v, "unknown register '%s' (common configuration or "
+			return cl_bad(x, v, "unknown register '%s' (common configuration or "
 				   "virtio-mmio names, see docs/spec-case-format.md)", v->str);
-		if (map_get(n, "space") || map_get(n, "offset"))
-			return bad(x, v, "give either reg or space/offset, not both");
+		if (cl_map_get(n, "space") || cl_map_get(n, "offset"))
+			return cl_bad(x, v, "give either reg or space/offset, not both");
 		r->space = mmio ? SPACE_MMIO : SPACE_COMMON;
 		r->offset = rn->offset;
 		r->width = rn->width;
@@ -532,13 +556,13 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 		if (is_read && !strcmp(rn->name, "queue_size"))
 			r->mmio_offset = -1;
 	} else {
-		if (!(v = map_get(n, "space")))
-			return bad(x, n, "a register access needs reg, or space and offset");
-		if (lookup(x, v, "register space", spaces, &sp))
+		if (!(v = cl_map_get(n, "space")))
+			return cl_bad(x, n, "a register access needs reg, or space and offset");
+		if (cl_lookup(x, v, "register space", spaces, &sp))
 			return -1;
 		r->space = (enum reg_space)sp;
-		if (!(v = map_get(n, "offset")))
-			return bad(x, n, "a register access needs an offset");
+		if (!(v = cl_map_get(n, "offset")))
+			return cl_bad(x, n, "a register access needs an offset");
 		if (GET_NUM(x, v, "offset", 0, 0xffff, r->offset))
 			return -1;
 		r->width = r->space == SPACE_ISR ? 1 : r->space == SPACE_NOTIFY ? 2 : 4;
@@ -548,24 +572,24 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 			r->mmio_width = r->width;
 		}
 	}
-	if ((v = map_get(n, "width"))) {
+	if ((v = cl_map_get(n, "width"))) {
 		if (GET_NUM(x, v, "width", 1, 8, r->width))
 			return -1;
 		if (r->width != 1 && r->width != 2 && r->width != 4 && r->width != 8)
-			return bad(x, v, "width must be 1, 2, 4 or 8");
+			return cl_bad(x, v, "width must be 1, 2, 4 or 8");
 		r->mmio_width = r->width;
 	}
 	if (!is_read) {
-		if (!(v = map_get(n, "value")))
-			return bad(x, n, "a write step needs a value");
-		return get_u64(x, v, "value", 0, UINT64_MAX, &r->value);
+		if (!(v = cl_map_get(n, "value")))
+			return cl_bad(x, n, "a write step needs a value");
+		return cl_get_u64(x, v, "value", 0, UINT64_MAX, &r->value);
 	}
-	if ((v = map_get(n, "expect"))) {
+	if ((v = cl_map_get(n, "expect"))) {
 		r->has_expect = true;
-		if (get_cmp(x, v, "expect", &r->expect))
+		if (cl_get_cmp(x, v, "expect", &r->expect))
 			return -1;
 	}
-	if ((v = map_get(n, "mask")) && get_u64(x, v, "mask", 0, UINT64_MAX, &r->mask))
+	if ((v = cl_map_get(n, "mask")) && cl_get_u64(x, v, "mask", 0, UINT64_MAX, &r->mask))
 		return -1;
 	return 0;
 }
@@ -584,44 +608,44 @@ static int parse_init(struct lctx *x, const struct ynode *n, struct step_init *i
 		in->status_step[i] = -1;
 	if (!n || (n->kind == YN_SCALAR && n->str[0] == '\0'))
 		return 0; /* "- init" or "- init:" with no value */
-	if (check_keys(x, n, "an init step", keys))
+	if (cl_check_keys(x, n, "an init step", keys))
 		return -1;
-	if ((v = map_get(n, "skip"))) {
-		if (want_kind(x, v, YN_SEQ, "skip"))
+	if ((v = cl_map_get(n, "skip"))) {
+		if (cl_want_kind(x, v, YN_SEQ, "skip"))
 			return -1;
 		for (i = 0; i < v->n; i++) {
-			if (lookup(x, v->items[i], "init step", init_step_names, &s))
+			if (cl_lookup(x, v->items[i], "init step", init_step_names, &s))
 				return -1;
 			in->skip |= 1u << s;
 		}
 	}
-	if ((v = map_get(n, "stop_before"))) {
-		if (lookup(x, v, "init step", init_step_names, &s))
+	if ((v = cl_map_get(n, "stop_before"))) {
+		if (cl_lookup(x, v, "init step", init_step_names, &s))
 			return -1;
 		in->stop_before = (int)s;
 	}
-	if ((v = map_get(n, "features"))) {
+	if ((v = cl_map_get(n, "features"))) {
 		in->has_features = true;
-		if (get_bits(x, v, "feature", feature_names, true, &in->features))
+		if (cl_get_bits(x, v, "feature", feature_names, true, &in->features))
 			return -1;
 	}
-	if ((v = map_get(n, "status"))) {
-		if (want_kind(x, v, YN_MAP, "status overrides"))
+	if ((v = cl_map_get(n, "status"))) {
+		if (cl_want_kind(x, v, YN_MAP, "status overrides"))
 			return -1;
 		for (i = 0; i < v->n; i++) {
 			uint64_t val;
 
-			if (lookup(x, v->items[2 * i], "init step", init_step_names, &s) ||
-			    get_u64(x, v->items[2 * i + 1], "status value", 0, 255, &val))
+			if (cl_lookup(x, v->items[2 * i], "init step", init_step_names, &s) ||
+			    cl_get_u64(x, v->items[2 * i + 1], "status value", 0, 255, &val))
 				return -1;
 			in->status_step[s] = (int16_t)val;
 		}
 	}
-	if ((v = map_get(n, "queue_size")) && GET_NUM(x, v, "queue_size", 1, 32768, in->queue_size))
+	if ((v = cl_map_get(n, "queue_size")) && GET_NUM(x, v, "queue_size", 1, 32768, in->queue_size))
 		return -1;
-	if ((v = map_get(n, "expect_fail")) && get_bool(x, v, "expect_fail", &in->expect_fail))
+	if ((v = cl_map_get(n, "expect_fail")) && cl_get_bool(x, v, "expect_fail", &in->expect_fail))
 		return -1;
-	if ((v = map_get(n, "intx")) && get_bool(x, v, "intx", &in->intx))
+	if ((v = cl_map_get(n, "intx")) && cl_get_bool(x, v, "intx", &in->intx))
 		return -1;
 	return 0;
 }
@@ -632,48 +656,54 @@ static int parse_expect(struct lctx *x, const struct ynode *n, struct step_expec
 		"status", "negotiated", "device_violation", "driver_violation", "no_findings",
 		"no_fatal", "used_idx", "used_len", "used_id", "refused", "live", "driver_broken",
 		"queue_interrupts", "config_interrupts", "notifies", "buffer",
-		"device_wrote_only_writable", "used_len_written", NULL
+		"device_wrote_only_writable", "used_len_written", "blk", "console", "queue", NULL
 	};
 	const struct ynode *v;
 	bool flag;
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
-	if (check_keys(x, n, "an expect step", keys))
+	if (cl_check_keys(x, n, "an expect step", keys))
 		return -1;
 	if (n->n == 0)
-		return bad(x, n, "an expect step needs at least one expectation");
-	if ((v = map_get(n, "status"))) {
+		return cl_bad(x, n, "an expect step needs at least one expectation");
+	if ((v = cl_map_get(n, "blk")) && cl_parse_blk_expect(x, v, &e->blk))
+		return -1;
+	if ((v = cl_map_get(n, "queue")) && cl_get_u64(x, v, "queue", 0, 63, &e->queue))
+		return -1;
+	if ((v = cl_map_get(n, "console")) && cl_parse_console_expect(x, v, &e->console))
+		return -1;
+	if ((v = cl_map_get(n, "status"))) {
 		static const char *const sk[] = { "set", "clear", NULL };
 		const struct ynode *w;
 		uint64_t m;
 
-		if (check_keys(x, v, "status expectation", sk))
+		if (cl_check_keys(x, v, "status expectation", sk))
 			return -1;
-		if ((w = map_get(v, "set"))) {
-			if (get_bits(x, w, "status bit", status_names, false, &m))
+		if ((w = cl_map_get(v, "set"))) {
+			if (cl_get_bits(x, w, "status bit", status_names, false, &m))
 				return -1;
 			e->has_status_set = true;
 			e->status_set = (uint8_t)m;
 		}
-		if ((w = map_get(v, "clear"))) {
-			if (get_bits(x, w, "status bit", status_names, false, &m))
+		if ((w = cl_map_get(v, "clear"))) {
+			if (cl_get_bits(x, w, "status bit", status_names, false, &m))
 				return -1;
 			e->has_status_clear = true;
 			e->status_clear = (uint8_t)m;
 		}
 	}
-	if ((v = map_get(n, "negotiated"))) {
+	if ((v = cl_map_get(n, "negotiated"))) {
 		static const char *const nk[] = { "has", "lacks", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "negotiated expectation", nk))
+		if (cl_check_keys(x, v, "negotiated expectation", nk))
 			return -1;
-		if ((w = map_get(v, "has")) && (e->has_negotiated_has = true) &&
-		    get_bits(x, w, "feature", feature_names, true, &e->negotiated_has))
+		if ((w = cl_map_get(v, "has")) && (e->has_negotiated_has = true) &&
+		    cl_get_bits(x, w, "feature", feature_names, true, &e->negotiated_has))
 			return -1;
-		if ((w = map_get(v, "lacks")) && (e->has_negotiated_lacks = true) &&
-		    get_bits(x, w, "feature", feature_names, true, &e->negotiated_lacks))
+		if ((w = cl_map_get(v, "lacks")) && (e->has_negotiated_lacks = true) &&
+		    cl_get_bits(x, w, "feature", feature_names, true, &e->negotiated_lacks))
 			return -1;
 	}
 	for (i = 0; i < 2; i++) {
@@ -681,28 +711,28 @@ static int parse_expect(struct lctx *x, const struct ynode *n, struct step_expec
 		const char **dst = i ? e->driver_violation : e->device_violation;
 		unsigned *cnt = i ? &e->n_driver_violation : &e->n_device_violation;
 
-		if (!(v = map_get(n, key)))
+		if (!(v = cl_map_get(n, key)))
 			continue;
 		if (v->kind == YN_SCALAR) {
-			if (get_clause(x, v, &dst[0]))
+			if (cl_get_clause(x, v, &dst[0]))
 				return -1;
 			*cnt = 1;
 			continue;
 		}
-		if (want_kind(x, v, YN_SEQ, key))
+		if (cl_want_kind(x, v, YN_SEQ, key))
 			return -1;
 		if (v->n == 0 || v->n > CASE_MAX_CLAUSES)
-			return bad(x, v, "%s lists 1 to %u clause labels", key, CASE_MAX_CLAUSES);
+			return cl_bad(x, v, "%s lists 1 to %u clause labels", key, CASE_MAX_CLAUSES);
 		for (*cnt = 0; *cnt < v->n; (*cnt)++)
-			if (get_clause(x, v->items[*cnt], &dst[*cnt]))
+			if (cl_get_clause(x, v->items[*cnt], &dst[*cnt]))
 				return -1;
 	}
 #define FLAG(key, has)                                                        \
-	if ((v = map_get(n, key))) {                                          \
-		if (get_bool(x, v, key, &flag))                               \
+	if ((v = cl_map_get(n, key))) {                                          \
+		if (cl_get_bool(x, v, key, &flag))                               \
 			return -1;                                            \
 		if (!flag)                                                    \
-			return bad(x, v, "%s can only be true", key);         \
+			return cl_bad(x, v, "%s can only be true", key);         \
 		has = true;                                                   \
 	}
 	FLAG("no_findings", e->has_no_findings);
@@ -711,59 +741,59 @@ static int parse_expect(struct lctx *x, const struct ynode *n, struct step_expec
 	FLAG("live", e->has_live);
 	FLAG("device_wrote_only_writable", e->has_device_wrote_only_writable);
 #undef FLAG
-	if ((v = map_get(n, "used_idx")) && (e->has_used_idx = true) &&
+	if ((v = cl_map_get(n, "used_idx")) && (e->has_used_idx = true) &&
 	    GET_NUM(x, v, "used_idx", 0, 0xffff, e->used_idx))
 		return -1;
-	if ((v = map_get(n, "used_len")) && (e->has_used_len = true) &&
-	    get_cmp(x, v, "used_len", &e->used_len))
+	if ((v = cl_map_get(n, "used_len")) && (e->has_used_len = true) &&
+	    cl_get_cmp(x, v, "used_len", &e->used_len))
 		return -1;
-	if ((v = map_get(n, "used_id")) && (e->has_used_id = true) &&
+	if ((v = cl_map_get(n, "used_id")) && (e->has_used_id = true) &&
 	    GET_NUM(x, v, "used_id", 0, UINT32_MAX, e->used_id))
 		return -1;
-	if ((v = map_get(n, "driver_broken")) && (e->has_driver_broken = true) &&
-	    get_bool(x, v, "driver_broken", &e->driver_broken))
+	if ((v = cl_map_get(n, "driver_broken")) && (e->has_driver_broken = true) &&
+	    cl_get_bool(x, v, "driver_broken", &e->driver_broken))
 		return -1;
-	if ((v = map_get(n, "queue_interrupts")) && (e->has_irq_queue = true) &&
-	    get_cmp(x, v, "queue_interrupts", &e->irq_queue))
+	if ((v = cl_map_get(n, "queue_interrupts")) && (e->has_irq_queue = true) &&
+	    cl_get_cmp(x, v, "queue_interrupts", &e->irq_queue))
 		return -1;
-	if ((v = map_get(n, "config_interrupts")) && (e->has_irq_config = true) &&
-	    get_cmp(x, v, "config_interrupts", &e->irq_config))
+	if ((v = cl_map_get(n, "config_interrupts")) && (e->has_irq_config = true) &&
+	    cl_get_cmp(x, v, "config_interrupts", &e->irq_config))
 		return -1;
-	if ((v = map_get(n, "notifies")) && (e->has_notifies = true) &&
-	    get_cmp(x, v, "notifies", &e->notifies))
+	if ((v = cl_map_get(n, "notifies")) && (e->has_notifies = true) &&
+	    cl_get_cmp(x, v, "notifies", &e->notifies))
 		return -1;
-	if ((v = map_get(n, "used_len_written"))) {
+	if ((v = cl_map_get(n, "used_len_written"))) {
 		e->has_used_len_written = true;
-		if (get_name(x, v, "buffer name", e->used_len_written, sizeof(e->used_len_written)))
+		if (cl_get_name(x, v, "buffer name", e->used_len_written, sizeof(e->used_len_written)))
 			return -1;
 	}
-	if ((v = map_get(n, "buffer"))) {
+	if ((v = cl_map_get(n, "buffer"))) {
 		static const char *const bk[] = { "name", "untouched", "changed", "bytes", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "buffer expectation", bk))
+		if (cl_check_keys(x, v, "buffer expectation", bk))
 			return -1;
 		e->has_buffer = true;
-		if (!(w = map_get(v, "name")))
-			return bad(x, v, "buffer expectation needs a name");
-		if (get_name(x, w, "buffer name", e->buffer, sizeof(e->buffer)))
+		if (!(w = cl_map_get(v, "name")))
+			return cl_bad(x, v, "buffer expectation needs a name");
+		if (cl_get_name(x, w, "buffer name", e->buffer, sizeof(e->buffer)))
 			return -1;
-		if ((w = map_get(v, "untouched")) && get_bool(x, w, "untouched", &e->buffer_untouched))
+		if ((w = cl_map_get(v, "untouched")) && cl_get_bool(x, w, "untouched", &e->buffer_untouched))
 			return -1;
-		if ((w = map_get(v, "changed")) && get_bool(x, w, "changed", &e->buffer_changed))
+		if ((w = cl_map_get(v, "changed")) && cl_get_bool(x, w, "changed", &e->buffer_changed))
 			return -1;
-		if ((w = map_get(v, "bytes"))) {
-			if (want_kind(x, w, YN_SEQ, "bytes"))
+		if ((w = cl_map_get(v, "bytes"))) {
+			if (cl_want_kind(x, w, YN_SEQ, "bytes"))
 				return -1;
 			if (w->n > CASE_MAX_LIST)
-				return bad(x, w, "at most %u bytes", CASE_MAX_LIST);
+				return cl_bad(x, w, "at most %u bytes", CASE_MAX_LIST);
 			for (i = 0; i < w->n; i++)
 				if (GET_NUM(x, w->items[i], "byte", 0, 255, e->buffer_bytes[i]))
 					return -1;
 			e->buffer_n = (unsigned)w->n;
 		}
 		if (!e->buffer_untouched && !e->buffer_changed && !e->buffer_n)
-			return bad(x, v, "buffer expectation needs untouched, changed or bytes");
+			return cl_bad(x, v, "buffer expectation needs untouched, changed or bytes");
 	}
 	return 0;
 }
@@ -782,18 +812,27 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		key = n;
 		v = NULL;
 	} else {
-		if (want_kind(x, n, YN_MAP, "a step"))
+		if (cl_want_kind(x, n, YN_MAP, "a step"))
 			return -1;
 		if (n->n != 1)
-			return bad(x, n, "a step is a mapping with exactly one key (the step kind)");
+			return cl_bad(x, n, "a step is a mapping with exactly one key (the step kind)");
 		key = n->items[0];
 		v = n->items[1];
 	}
+	if (key->kind == YN_SCALAR && !strncmp(key->str, "blk_", 4)) {
+		s->kind = ST_BLK;
+		return cl_parse_blk_step(x, key->str, key, v, &s->u.blk);
+	}
+	if (key->kind == YN_SCALAR && !strncmp(key->str, "console_", 8)) {
+		s->kind = ST_CONSOLE;
+		return cl_parse_console_step(x, key->str, key, v, &s->u.console);
+	}
 	for (k = 0; k < sizeof(step_names) / sizeof(step_names[0]); k++)
-		if (step_names[k] && key->kind == YN_SCALAR && !strcmp(step_names[k], key->str))
+		if (step_names[k] && k != ST_BLK && k != ST_CONSOLE && key->kind == YN_SCALAR &&
+		    !strcmp(step_names[k], key->str))
 			break;
 	if (k == sizeof(step_names) / sizeof(step_names[0]))
-		return bad(x, key, "unknown step '%s'", key->kind == YN_SCALAR ? key->str : "?");
+		return cl_bad(x, key, "unknown step '%s'", key->kind == YN_SCALAR ? key->str : "?");
 	s->kind = (enum step_kind)k;
 	if (!v) {
 		/* bare steps take no arguments */
@@ -801,14 +840,119 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 			return parse_init(x, NULL, &s->u.init);
 		if (s->kind == ST_RESET || s->kind == ST_KICK || s->kind == ST_DRIVER_QUEUE_RESET)
 			return 0;
-		return bad(x, key, "step '%s' needs arguments", key->str);
+		return cl_bad(x, key, "step '%s' needs arguments", key->str);
 	}
 	switch (s->kind) {
+	case ST_BLK:
+	case ST_CONSOLE:
+		break; /* dispatched by name above */
+	case ST_PACKED_DESC: {
+		static const char *const keys[] = { "slot", "addr", "len", "flags", "id", "avail",
+						    "used", "queue", NULL };
+		const struct ynode *w;
+
+		if (get_pdesc(x, v, &s->u.pdesc.p, keys))
+			return -1;
+		if (!(w = cl_map_get(v, "slot")))
+			return cl_bad(x, v, "packed_desc needs a slot");
+		if (GET_NUM(x, w, "slot", 0, 32767, s->u.pdesc.slot))
+			return -1;
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+			return -1;
+		return 0;
+	}
+	case ST_PACKED_CHAIN: {
+		static const char *const keys[] = { "descs", "id", "auto_next", "queue", NULL };
+		static const char *const dkeys[] = { "addr", "len", "flags", NULL };
+		struct step_pchain *pc = &s->u.pchain;
+		const struct ynode *w;
+
+		if (cl_check_keys(x, v, "a packed_chain step", keys))
+			return -1;
+		pc->auto_next = true;
+		if (!(w = cl_map_get(v, "descs")) || cl_want_kind(x, w, YN_SEQ, "descs"))
+			return w ? -1 : cl_bad(x, v, "packed_chain needs descs");
+		if (w->n == 0 || w->n > CASE_MAX_LIST)
+			return cl_bad(x, w, "a chain holds 1 to %u descriptors", CASE_MAX_LIST);
+		for (i = 0; i < w->n; i++)
+			if (get_pdesc(x, w->items[i], &pc->e[i], dkeys))
+				return -1;
+		pc->n = (unsigned)w->n;
+		if (!(w = cl_map_get(v, "id")))
+			return cl_bad(x, v, "packed_chain needs the buffer id");
+		if (GET_NUM(x, w, "id", 0, 0xffff, pc->id))
+			return -1;
+		if ((w = cl_map_get(v, "auto_next")) && cl_get_bool(x, w, "auto_next", &pc->auto_next))
+			return -1;
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+			return -1;
+		return 0;
+	}
+	case ST_PACKED_USED: {
+		static const char *const keys[] = { "id", "len", "flags", "avail", "used", "skip",
+						    "slot", "queue", NULL };
+		const struct ynode *w;
+
+		if (get_pdesc(x, v, &s->u.pused.p, keys))
+			return -1;
+		if (!s->u.pused.p.has_id)
+			return cl_bad(x, v, "packed_used needs the buffer id");
+		s->u.pused.skip = 1;
+		if ((w = cl_map_get(v, "skip")) && GET_NUM(x, w, "skip", 1, 32768, s->u.pused.skip))
+			return -1;
+		if ((w = cl_map_get(v, "slot"))) {
+			s->u.pused.has_slot = true;
+			if (GET_NUM(x, w, "slot", 0, 32767, s->u.pused.slot))
+				return -1;
+		}
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+			return -1;
+		return 0;
+	}
+	case ST_PACKED_EVENT: {
+		static const char *const keys[] = { "area", "flags", "off", "wrap", "off_wrap",
+						    "queue", NULL };
+		static const struct name_val areas[] = { { "driver", 0 }, { "device", 1 },
+							 { NULL, 0 } };
+		static const struct name_val eflags[] = { { "ENABLE", 0 }, { "DISABLE", 1 },
+							  { "DESC", 2 }, { NULL, 0 } };
+		struct step_pevent *pe = &s->u.pevent;
+		const struct ynode *w;
+		uint64_t val = 0;
+
+		if (cl_check_keys(x, v, "a packed_event step", keys))
+			return -1;
+		if (!(w = cl_map_get(v, "area")) || cl_lookup(x, w, "event area", areas, &val))
+			return w ? -1 : cl_bad(x, v, "packed_event needs area: driver or device");
+		pe->device_area = val;
+		if ((w = cl_map_get(v, "flags"))) {
+			if (w->kind == YN_SCALAR && !w->quoted && w->str[0] >= '0' && w->str[0] <= '9') {
+				if (GET_NUM(x, w, "event flags", 0, 0xffff, pe->flags))
+					return -1;
+			} else if (cl_lookup(x, w, "event flags", eflags, &val)) {
+				return -1;
+			} else {
+				pe->flags = (uint16_t)val;
+			}
+		}
+		if ((w = cl_map_get(v, "off")) && GET_NUM(x, w, "off", 0, 0x7fff, pe->off))
+			return -1;
+		if ((w = cl_map_get(v, "wrap")) && cl_get_bool(x, w, "wrap", &pe->wrap))
+			return -1;
+		if ((w = cl_map_get(v, "off_wrap"))) {
+			pe->raw = true;
+			if (GET_NUM(x, w, "off_wrap", 0, 0xffff, pe->off_wrap))
+				return -1;
+		}
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+			return -1;
+		return 0;
+	}
 	case ST_INIT:
 		return parse_init(x, v, &s->u.init);
 	case ST_RESET:
 		if (!(v->kind == YN_SCALAR && v->str[0] == '\0') && !(v->kind == YN_MAP && v->n == 0))
-			return bad(x, v, "reset takes no arguments");
+			return cl_bad(x, v, "reset takes no arguments");
 		return 0;
 	case ST_WRITE:
 	case ST_READ:
@@ -817,41 +961,55 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		static const char *const keys[] = { "name", "size", "fill", "region", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "a buffer step", keys))
+		if (cl_check_keys(x, v, "a buffer step", keys))
 			return -1;
 		s->u.buffer.region = -1;
-		if (!(w = map_get(v, "name")) ||
-		    get_name(x, w, "buffer name", s->u.buffer.name, sizeof(s->u.buffer.name)))
-			return w ? -1 : bad(x, v, "a buffer needs a name");
-		if (!(w = map_get(v, "size")))
-			return bad(x, v, "a buffer needs a size");
+		if (!(w = cl_map_get(v, "name")) ||
+		    cl_get_name(x, w, "buffer name", s->u.buffer.name, sizeof(s->u.buffer.name)))
+			return w ? -1 : cl_bad(x, v, "a buffer needs a name");
+		if (!(w = cl_map_get(v, "size")))
+			return cl_bad(x, v, "a buffer needs a size");
 		if (GET_NUM(x, w, "size", 1, 1u << 20, s->u.buffer.size))
 			return -1;
-		if ((w = map_get(v, "fill")) && GET_NUM(x, w, "fill", 0, 255, s->u.buffer.fill))
+		if ((w = cl_map_get(v, "fill")) && GET_NUM(x, w, "fill", 0, 255, s->u.buffer.fill))
 			return -1;
-		if ((w = map_get(v, "region")) && GET_NUM(x, w, "region", 0, 7, s->u.buffer.region))
+		if ((w = cl_map_get(v, "region")) && GET_NUM(x, w, "region", 0, 7, s->u.buffer.region))
 			return -1;
 		return 0;
 	}
 	case ST_TABLE: {
-		static const char *const keys[] = { "name", "entries", NULL };
+		static const char *const keys[] = { "name", "entries", "packed", NULL };
+		static const char *const pkeys[] = { "addr", "len", "flags", "id", NULL };
 		const struct ynode *w;
 		uint8_t fields;
 
-		if (check_keys(x, v, "a table step", keys))
+		if (cl_check_keys(x, v, "a table step", keys))
 			return -1;
-		if (!(w = map_get(v, "name")) ||
-		    get_name(x, w, "table name", s->u.table.name, sizeof(s->u.table.name)))
-			return w ? -1 : bad(x, v, "a table needs a name");
-		if (!(w = map_get(v, "entries")) || want_kind(x, w, YN_SEQ, "entries"))
-			return w ? -1 : bad(x, v, "a table needs entries");
+		if ((w = cl_map_get(v, "packed")) && cl_get_bool(x, w, "packed", &s->u.table.packed))
+			return -1;
+		if (!(w = cl_map_get(v, "name")) ||
+		    cl_get_name(x, w, "table name", s->u.table.name, sizeof(s->u.table.name)))
+			return w ? -1 : cl_bad(x, v, "a table needs a name");
+		if (!(w = cl_map_get(v, "entries")) || cl_want_kind(x, w, YN_SEQ, "entries"))
+			return w ? -1 : cl_bad(x, v, "a table needs entries");
 		if (w->n == 0 || w->n > CASE_MAX_LIST)
-			return bad(x, w, "a table holds 1 to %u entries", CASE_MAX_LIST);
+			return cl_bad(x, w, "a table holds 1 to %u entries", CASE_MAX_LIST);
 		for (i = 0; i < w->n; i++) {
+			if (s->u.table.packed) {
+				struct case_pdesc pd;
+
+				if (get_pdesc(x, w->items[i], &pd, pkeys))
+					return -1;
+				if (!cl_map_get(w->items[i], "addr") || pd.d.len_auto)
+					return cl_bad(x, w->items[i], "a table entry needs addr and len");
+				s->u.table.e[i] = pd.d;
+				s->u.table.id[i] = pd.id;
+				continue;
+			}
 			if (get_desc(x, w->items[i], &s->u.table.e[i], &fields))
 				return -1;
 			if (!(fields & 1) || !(fields & 2))
-				return bad(x, w->items[i], "a table entry needs addr and len");
+				return cl_bad(x, w->items[i], "a table entry needs addr and len");
 		}
 		s->u.table.n = (unsigned)w->n;
 		return 0;
@@ -865,13 +1023,13 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		size_t j, m = 0;
 		struct ynode *items[8];
 
-		if (check_keys(x, v, "a descriptor step", keys))
+		if (cl_check_keys(x, v, "a descriptor step", keys))
 			return -1;
-		if (!(w = map_get(v, "index")))
-			return bad(x, v, "a descriptor step needs an index");
+		if (!(w = cl_map_get(v, "index")))
+			return cl_bad(x, v, "a descriptor step needs an index");
 		if (GET_NUM(x, w, "index", 0, 0xffff, s->u.desc.index))
 			return -1;
-		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
 			return -1;
 		/* the descriptor fields, without index and queue */
 		tmp = *v;
@@ -888,21 +1046,21 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		if (get_desc(x, &tmp, &s->u.desc.d, &s->u.desc.fields))
 			return -1;
 		if (s->kind == ST_DESC && !(s->u.desc.fields & 1))
-			return bad(x, v, "a descriptor step needs addr");
+			return cl_bad(x, v, "a descriptor step needs addr");
 		return 0;
 	}
 	case ST_AVAIL: {
 		static const char *const keys[] = { "heads", "queue", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "an avail step", keys))
+		if (cl_check_keys(x, v, "an avail step", keys))
 			return -1;
-		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
 			return -1;
-		if (!(w = map_get(v, "heads")) || want_kind(x, w, YN_SEQ, "heads"))
-			return w ? -1 : bad(x, v, "an avail step needs heads");
+		if (!(w = cl_map_get(v, "heads")) || cl_want_kind(x, w, YN_SEQ, "heads"))
+			return w ? -1 : cl_bad(x, v, "an avail step needs heads");
 		if (w->n == 0 || w->n > CASE_MAX_LIST)
-			return bad(x, w, "heads lists 1 to %u entries", CASE_MAX_LIST);
+			return cl_bad(x, w, "heads lists 1 to %u entries", CASE_MAX_LIST);
 		for (i = 0; i < w->n; i++)
 			if (GET_NUM(x, w->items[i], "head", 0, 0xffff, s->u.avail.heads[i]))
 				return -1;
@@ -913,14 +1071,14 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		static const char *const keys[] = { "slot", "head", "queue", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "an avail_raw step", keys))
+		if (cl_check_keys(x, v, "an avail_raw step", keys))
 			return -1;
-		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
 			return -1;
-		if (!(w = map_get(v, "slot")) || GET_NUM(x, w, "slot", 0, 32767, s->u.avail_raw.slot))
-			return w ? -1 : bad(x, v, "avail_raw needs slot");
-		if (!(w = map_get(v, "head")) || GET_NUM(x, w, "head", 0, 0xffff, s->u.avail_raw.head))
-			return w ? -1 : bad(x, v, "avail_raw needs head");
+		if (!(w = cl_map_get(v, "slot")) || GET_NUM(x, w, "slot", 0, 32767, s->u.avail_raw.slot))
+			return w ? -1 : cl_bad(x, v, "avail_raw needs slot");
+		if (!(w = cl_map_get(v, "head")) || GET_NUM(x, w, "head", 0, 0xffff, s->u.avail_raw.head))
+			return w ? -1 : cl_bad(x, v, "avail_raw needs head");
 		return 0;
 	}
 	case ST_AVAIL_IDX:
@@ -939,20 +1097,20 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 						    "queue", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "a post step", keys))
+		if (cl_check_keys(x, v, "a post step", keys))
 			return -1;
-		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
 			return -1;
-		if ((w = map_get(v, "out")) && get_segs(x, w, s->u.post.out, &s->u.post.n_out))
+		if ((w = cl_map_get(v, "out")) && cl_get_segs(x, w, s->u.post.out, &s->u.post.n_out))
 			return -1;
-		if ((w = map_get(v, "in")) && get_segs(x, w, s->u.post.in, &s->u.post.n_in))
+		if ((w = cl_map_get(v, "in")) && cl_get_segs(x, w, s->u.post.in, &s->u.post.n_in))
 			return -1;
 		if (s->u.post.n_out + s->u.post.n_in == 0)
-			return bad(x, v, "a post step needs out or in segments");
-		if ((w = map_get(v, "indirect")) && get_bool(x, w, "indirect", &s->u.post.indirect))
+			return cl_bad(x, v, "a post step needs out or in segments");
+		if ((w = cl_map_get(v, "indirect")) && cl_get_bool(x, w, "indirect", &s->u.post.indirect))
 			return -1;
-		if ((w = map_get(v, "expect_fail")) &&
-		    get_bool(x, w, "expect_fail", &s->u.post.expect_fail))
+		if ((w = cl_map_get(v, "expect_fail")) &&
+		    cl_get_bool(x, w, "expect_fail", &s->u.post.expect_fail))
 			return -1;
 		return 0;
 	}
@@ -961,35 +1119,39 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 						    NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "an rng_read step", keys))
+		if (cl_check_keys(x, v, "an rng_read step", keys))
 			return -1;
 		s->u.rng.segments = 1;
-		if (!(w = map_get(v, "bytes")) || GET_NUM(x, w, "bytes", 1, 1u << 20, s->u.rng.bytes))
-			return w ? -1 : bad(x, v, "rng_read needs bytes");
-		if ((w = map_get(v, "segments")) && GET_NUM(x, w, "segments", 1, 16, s->u.rng.segments))
+		if (!(w = cl_map_get(v, "bytes")) || GET_NUM(x, w, "bytes", 1, 1u << 20, s->u.rng.bytes))
+			return w ? -1 : cl_bad(x, v, "rng_read needs bytes");
+		if ((w = cl_map_get(v, "segments")) && GET_NUM(x, w, "segments", 1, 16, s->u.rng.segments))
 			return -1;
-		if ((w = map_get(v, "indirect")) && get_bool(x, w, "indirect", &s->u.rng.indirect))
+		if ((w = cl_map_get(v, "indirect")) && cl_get_bool(x, w, "indirect", &s->u.rng.indirect))
 			return -1;
-		if ((w = map_get(v, "expect_fail")) &&
-		    get_bool(x, w, "expect_fail", &s->u.rng.expect_fail))
+		if ((w = cl_map_get(v, "expect_fail")) &&
+		    cl_get_bool(x, w, "expect_fail", &s->u.rng.expect_fail))
 			return -1;
 		return 0;
 	}
 	case ST_REAP: {
-		static const char *const keys[] = { "queue", "expect_broken", "len", NULL };
+		static const char *const keys[] = { "queue", "expect_broken", "len", "expect_empty",
+						    NULL };
 		const struct ynode *w;
 
 		if (v->kind == YN_SCALAR && v->str[0] == '\0')
 			return 0;
-		if (check_keys(x, v, "a reap step", keys))
+		if (cl_check_keys(x, v, "a reap step", keys))
 			return -1;
-		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+		if ((w = cl_map_get(v, "expect_empty")) &&
+		    cl_get_bool(x, w, "expect_empty", &s->u.reap.expect_empty))
 			return -1;
-		if ((w = map_get(v, "expect_broken")) &&
-		    get_bool(x, w, "expect_broken", &s->u.reap.expect_broken))
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
 			return -1;
-		if ((w = map_get(v, "len")) && (s->u.reap.has_len = true) &&
-		    get_cmp(x, w, "len", &s->u.reap.len))
+		if ((w = cl_map_get(v, "expect_broken")) &&
+		    cl_get_bool(x, w, "expect_broken", &s->u.reap.expect_broken))
+			return -1;
+		if ((w = cl_map_get(v, "len")) && (s->u.reap.has_len = true) &&
+		    cl_get_cmp(x, w, "len", &s->u.reap.len))
 			return -1;
 		return 0;
 	}
@@ -997,60 +1159,63 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		static const char *const keys[] = { "entries", "publish", "queue", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "a used step", keys))
+		if (cl_check_keys(x, v, "a used step", keys))
 			return -1;
 		s->u.used.publish = true;
-		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
 			return -1;
-		if ((w = map_get(v, "publish")) && get_bool(x, w, "publish", &s->u.used.publish))
+		if ((w = cl_map_get(v, "publish")) && cl_get_bool(x, w, "publish", &s->u.used.publish))
 			return -1;
-		if (!(w = map_get(v, "entries")) || want_kind(x, w, YN_SEQ, "entries"))
-			return w ? -1 : bad(x, v, "a used step needs entries");
+		if (!(w = cl_map_get(v, "entries")) || cl_want_kind(x, w, YN_SEQ, "entries"))
+			return w ? -1 : cl_bad(x, v, "a used step needs entries");
 		if (w->n == 0 || w->n > CASE_MAX_LIST)
-			return bad(x, w, "entries lists 1 to %u used elements", CASE_MAX_LIST);
+			return cl_bad(x, w, "entries lists 1 to %u used elements", CASE_MAX_LIST);
 		for (i = 0; i < w->n; i++) {
 			static const char *const ek[] = { "id", "len", NULL };
 			const struct ynode *e = w->items[i], *f;
 
-			if (check_keys(x, e, "a used element", ek))
+			if (cl_check_keys(x, e, "a used element", ek))
 				return -1;
-			if (!(f = map_get(e, "id")) || GET_NUM(x, f, "id", 0, UINT32_MAX, s->u.used.id[i]))
-				return f ? -1 : bad(x, e, "a used element needs id");
-			if (!(f = map_get(e, "len")) ||
+			if (!(f = cl_map_get(e, "id")) || GET_NUM(x, f, "id", 0, UINT32_MAX, s->u.used.id[i]))
+				return f ? -1 : cl_bad(x, e, "a used element needs id");
+			if (!(f = cl_map_get(e, "len")) ||
 			    GET_NUM(x, f, "len", 0, UINT32_MAX, s->u.used.len[i]))
-				return f ? -1 : bad(x, e, "a used element needs len");
+				return f ? -1 : cl_bad(x, e, "a used element needs len");
 		}
 		s->u.used.n = (unsigned)w->n;
 		return 0;
 	}
 	case ST_DEVICE_FAIL:
 		if (role != ROLE_DRIVER)
-			return bad(x, key, "device_fail is a step of driver-role cases");
-		return get_clause(x, v, &s->u.fail_clause);
+			return cl_bad(x, key, "device_fail is a step of driver-role cases");
+		return cl_get_clause(x, v, &s->u.fail_clause);
 	case ST_EXPECT:
-		return parse_expect(x, v, &s->u.expect);
+		if (parse_expect(x, v, &s->u.expect))
+			return -1;
+		s->queue = (uint16_t)s->u.expect.queue; /* ring expectations look here */
+		return 0;
 	case ST_DEVICE_INTERRUPT: {
 		static const char *const keys[] = { "queue", "config", NULL };
 		const struct ynode *w;
 		bool on = false;
 
 		if (role != ROLE_DRIVER)
-			return bad(x, key, "device_interrupt is a step of driver-role cases");
-		if (check_keys(x, v, "a device_interrupt step", keys))
+			return cl_bad(x, key, "device_interrupt is a step of driver-role cases");
+		if (cl_check_keys(x, v, "a device_interrupt step", keys))
 			return -1;
 		s->u.value16 = 0;
-		if ((w = map_get(v, "queue"))) {
-			if (get_bool(x, w, "queue", &on))
+		if ((w = cl_map_get(v, "queue"))) {
+			if (cl_get_bool(x, w, "queue", &on))
 				return -1;
 			s->u.value16 |= on ? VIRTIO_PCI_ISR_QUEUE : 0;
 		}
-		if ((w = map_get(v, "config"))) {
-			if (get_bool(x, w, "config", &on))
+		if ((w = cl_map_get(v, "config"))) {
+			if (cl_get_bool(x, w, "config", &on))
 				return -1;
 			s->u.value16 |= on ? VIRTIO_PCI_ISR_CONFIG : 0;
 		}
 		if (!s->u.value16)
-			return bad(x, v, "device_interrupt needs queue: true and/or config: true");
+			return cl_bad(x, v, "device_interrupt needs queue: true and/or config: true");
 		return 0;
 	}
 	case ST_DRIVER_QUEUE_RESET: {
@@ -1059,23 +1224,23 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 
 		if (v->kind == YN_SCALAR && v->str[0] == '\0')
 			return 0;
-		if (check_keys(x, v, "a driver_queue_reset step", keys))
+		if (cl_check_keys(x, v, "a driver_queue_reset step", keys))
 			return -1;
-		if ((w = map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
+		if ((w = cl_map_get(v, "queue")) && GET_NUM(x, w, "queue", 0, 63, s->queue))
 			return -1;
-		if ((w = map_get(v, "queue_size"))) {
+		if ((w = cl_map_get(v, "queue_size"))) {
 			if (GET_NUM(x, w, "queue_size", 1, 32768, s->u.qreset.size))
 				return -1;
 			if (s->u.qreset.size & (s->u.qreset.size - 1))
-				return bad(x, w, "queue_size %u is not a power of two", s->u.qreset.size);
+				return cl_bad(x, w, "queue_size %u is not a power of two", s->u.qreset.size);
 		}
-		if ((w = map_get(v, "expect_fail")) &&
-		    get_bool(x, w, "expect_fail", &s->u.qreset.expect_fail))
+		if ((w = cl_map_get(v, "expect_fail")) &&
+		    cl_get_bool(x, w, "expect_fail", &s->u.qreset.expect_fail))
 			return -1;
 		return 0;
 	}
 	}
-	return bad(x, key, "unhandled step");
+	return cl_bad(x, key, "unhandled step");
 }
 
 /* ----------------------------------------------------------------- matrix */
@@ -1093,18 +1258,18 @@ static int get_dim(struct lctx *x, const struct ynode *n, const char *what,
 {
 	size_t i;
 
-	if (want_kind(x, n, YN_SEQ, what))
+	if (cl_want_kind(x, n, YN_SEQ, what))
 		return -1;
 	if (n->n == 0)
-		return bad(x, n, "%s lists no values", what);
+		return cl_bad(x, n, "%s lists no values", what);
 	*mask = 0;
 	for (i = 0; i < n->n; i++) {
-		uint64_t b;
+		uint64_t b = 0;
 
-		if (lookup(x, n->items[i], what, names, &b))
+		if (cl_lookup(x, n->items[i], what, names, &b))
 			return -1;
 		if (*mask & b)
-			return bad(x, n->items[i], "%s '%s' is listed twice", what,
+			return cl_bad(x, n->items[i], "%s '%s' is listed twice", what,
 				   n->items[i]->str);
 		*mask |= (uint8_t)b;
 	}
@@ -1119,71 +1284,71 @@ static int parse_matrix(struct lctx *x, const struct ynode *n, struct case_matri
 	size_t i, j;
 
 	memset(m, 0, sizeof(*m));
-	if (check_keys(x, n, "matrix", keys))
+	if (cl_check_keys(x, n, "matrix", keys))
 		return -1;
-	if ((v = map_get(n, "ring")) && get_dim(x, v, "ring", rings, &m->rings))
+	if ((v = cl_map_get(n, "ring")) && get_dim(x, v, "ring", rings, &m->rings))
 		return -1;
-	if ((v = map_get(n, "transport")) &&
+	if ((v = cl_map_get(n, "transport")) &&
 	    get_dim(x, v, "transport", transports, &m->transports))
 		return -1;
-	if ((v = map_get(n, "features"))) {
-		if (want_kind(x, v, YN_MAP, "matrix features"))
+	if ((v = cl_map_get(n, "features"))) {
+		if (cl_want_kind(x, v, YN_MAP, "matrix features"))
 			return -1;
 		if (v->n > CASE_MAX_MATRIX_FEATURES)
-			return bad(x, v, "at most %u matrix features", CASE_MAX_MATRIX_FEATURES);
+			return cl_bad(x, v, "at most %u matrix features", CASE_MAX_MATRIX_FEATURES);
 		for (i = 0; i < v->n; i++) {
 			struct matrix_feature *f = &m->features[i];
 			const struct ynode *vals = v->items[2 * i + 1];
 			uint64_t bit;
 
-			if (get_feature_bit(x, v->items[2 * i], &bit))
+			if (cl_get_feature_bit(x, v->items[2 * i], &bit))
 				return -1;
 			f->bit = (uint8_t)bit;
-			if (want_kind(x, vals, YN_SEQ, "feature values"))
+			if (cl_want_kind(x, vals, YN_SEQ, "feature values"))
 				return -1;
 			if (vals->n == 0)
-				return bad(x, vals, "feature values list is empty");
+				return cl_bad(x, vals, "feature values list is empty");
 			for (j = 0; j < vals->n; j++) {
-				bool on;
+				bool on = false;
 
-				if (get_bool(x, vals->items[j], "feature value (on/off)", &on))
+				if (cl_get_bool(x, vals->items[j], "feature value (on/off)", &on))
 					return -1;
 				f->values[on] = true;
 			}
 		}
 		m->n_features = (unsigned)v->n;
 	}
-	if ((v = map_get(n, "queue_size"))) {
-		if (want_kind(x, v, YN_SEQ, "queue_size"))
+	if ((v = cl_map_get(n, "queue_size"))) {
+		if (cl_want_kind(x, v, YN_SEQ, "queue_size"))
 			return -1;
 		if (v->n == 0 || v->n > 8)
-			return bad(x, v, "queue_size lists 1 to 8 sizes");
+			return cl_bad(x, v, "queue_size lists 1 to 8 sizes");
 		for (i = 0; i < v->n; i++) {
 			if (GET_NUM(x, v->items[i], "queue_size", 1, 32768, m->sizes[i]))
 				return -1;
 			if (m->sizes[i] & (m->sizes[i] - 1))
-				return bad(x, v->items[i], "queue_size %u is not a power of two",
+				return cl_bad(x, v->items[i], "queue_size %u is not a power of two",
 					   m->sizes[i]);
 		}
 		m->n_sizes = (unsigned)v->n;
 	}
-	if ((v = map_get(n, "exclude"))) {
-		if (want_kind(x, v, YN_SEQ, "exclude"))
+	if ((v = cl_map_get(n, "exclude"))) {
+		if (cl_want_kind(x, v, YN_SEQ, "exclude"))
 			return -1;
 		if (v->n > CASE_MAX_EXCLUDES)
-			return bad(x, v, "at most %u exclusions", CASE_MAX_EXCLUDES);
+			return cl_bad(x, v, "at most %u exclusions", CASE_MAX_EXCLUDES);
 		for (i = 0; i < v->n; i++) {
 			const struct ynode *e = v->items[i];
 			struct matrix_exclude *ex = &m->excludes[i];
 
-			if (want_kind(x, e, YN_MAP, "an exclusion"))
+			if (cl_want_kind(x, e, YN_MAP, "an exclusion"))
 				return -1;
 			for (j = 0; j < e->n; j++) {
 				const struct ynode *k = e->items[2 * j], *val = e->items[2 * j + 1];
 				uint64_t bit;
-				bool on;
+				bool on = false;
 
-				uint64_t dv;
+				uint64_t dv = 0;
 
 				if (k->kind == YN_SCALAR && !strcmp(k->str, "queue_size")) {
 					if (GET_NUM(x, val, "queue_size", 1, 32768, ex->queue_size))
@@ -1191,21 +1356,21 @@ static int parse_matrix(struct lctx *x, const struct ynode *n, struct case_matri
 					continue;
 				}
 				if (k->kind == YN_SCALAR && !strcmp(k->str, "ring")) {
-					if (lookup(x, val, "ring", rings, &dv))
+					if (cl_lookup(x, val, "ring", rings, &dv))
 						return -1;
 					ex->ring = (uint8_t)dv;
 					continue;
 				}
 				if (k->kind == YN_SCALAR && !strcmp(k->str, "transport")) {
-					if (lookup(x, val, "transport", transports, &dv))
+					if (cl_lookup(x, val, "transport", transports, &dv))
 						return -1;
 					ex->transport = (uint8_t)dv;
 					continue;
 				}
-				if (get_feature_bit(x, k, &bit) || get_bool(x, val, "on/off", &on))
+				if (cl_get_feature_bit(x, k, &bit) || cl_get_bool(x, val, "on/off", &on))
 					return -1;
 				if (ex->n_features == CASE_MAX_MATRIX_FEATURES)
-					return bad(x, k, "too many keys in an exclusion");
+					return cl_bad(x, k, "too many keys in an exclusion");
 				ex->feature_bit[ex->n_features] = (int)bit;
 				ex->feature_on[ex->n_features++] = on;
 			}
@@ -1299,8 +1464,11 @@ unsigned case_expand(const struct vc_case *c, struct case_point *pts, unsigned m
 					const char *fname = case_feature_name(m->features[i].bit);
 					bool on = (p.features_on >> m->features[i].bit) & 1;
 
-					label_add(&p, &len, "%s=%s", fname ? fname : "bit",
-						  on ? "on" : "off");
+					if (fname)
+						label_add(&p, &len, "%s=%s", fname, on ? "on" : "off");
+					else
+						label_add(&p, &len, "bit%u=%s", m->features[i].bit,
+							  on ? "on" : "off");
 				}
 				if (m->n_sizes)
 					label_add(&p, &len, "qsize=%u", p.queue_size);
@@ -1316,13 +1484,43 @@ unsigned case_expand(const struct vc_case *c, struct case_point *pts, unsigned m
 
 /* ------------------------------------------------------------------ cases */
 
+static void case_free_steps(struct vc_case *c)
+{
+	unsigned i;
+
+	for (i = 0; c->steps && i < c->n_steps; i++) {
+		struct case_step *s = &c->steps[i];
+
+		if (s->kind == ST_BLK)
+			free(s->u.blk);
+		else if (s->kind == ST_CONSOLE)
+			free(s->u.console);
+		else if (s->kind == ST_EXPECT) {
+			free(s->u.expect.blk);
+			free(s->u.expect.console);
+		}
+	}
+	free(c->steps);
+	c->steps = NULL;
+}
+
 /* Which ring layouts and transports a step can run on. */
 static void step_scope(const struct case_step *s, uint8_t *rings_ok, uint8_t *transports_ok)
 {
 	*rings_ok = CASE_RING_SPLIT | CASE_RING_PACKED;
 	*transports_ok = CASE_TRANSPORT_PCI | CASE_TRANSPORT_MMIO;
 	switch (s->kind) {
-	case ST_TABLE: case ST_DESC: case ST_AVAIL: case ST_AVAIL_RAW: case ST_AVAIL_IDX:
+	case ST_PACKED_DESC: case ST_PACKED_CHAIN: case ST_PACKED_USED: case ST_PACKED_EVENT:
+		*rings_ok = CASE_RING_PACKED;
+		break;
+	case ST_TABLE:
+		*rings_ok = s->u.table.packed ? CASE_RING_PACKED : CASE_RING_SPLIT;
+		break;
+	case ST_EXPECT:
+		if (s->u.expect.has_used_idx)
+			*rings_ok = CASE_RING_SPLIT;  /* the split used ring's idx */
+		break;
+	case ST_DESC: case ST_AVAIL: case ST_AVAIL_RAW: case ST_AVAIL_IDX:
 	case ST_AVAIL_FLAGS: case ST_USED_EVENT: case ST_USED: case ST_USED_IDX:
 	case ST_USED_FLAGS: case ST_AVAIL_EVENT: case ST_DESC_REWRITE:
 		*rings_ok = CASE_RING_SPLIT;       /* raw edits of the split layout */
@@ -1354,12 +1552,13 @@ static int check_step_applies(struct lctx *x, const struct ynode *n, const struc
 
 	step_scope(s, &r_ok, &t_ok);
 	if (want_r & ~r_ok)
-		return bad(x, n, "step '%s' only applies to the %s ring layout, but the matrix "
-			   "lists ring %s", case_step_name(s->kind),
-			   r_ok == CASE_RING_SPLIT ? "split" : "packed",
-			   r_ok == CASE_RING_SPLIT ? "packed" : "split");
+		return cl_bad(x, n, "step '%s' only applies to the %s ring layout, but the case %s",
+			      case_step_name(s->kind), r_ok == CASE_RING_SPLIT ? "split" : "packed",
+			      r_ok == CASE_RING_SPLIT ? "lists ring packed"
+			      : c->matrix.rings ? "lists ring split"
+						: "runs on split (add matrix ring: [packed])");
 	if (want_t & ~t_ok)
-		return bad(x, n, "step '%s' only applies to the %s transport, but the case %s",
+		return cl_bad(x, n, "step '%s' only applies to the %s transport, but the case %s",
 			   case_step_name(s->kind), t_ok == CASE_TRANSPORT_PCI ? "pci" : "mmio",
 			   t_ok == CASE_TRANSPORT_PCI ? "lists transport mmio"
 						      : "runs on pci (add matrix transport: [mmio])");
@@ -1377,34 +1576,34 @@ static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 	c->pos.line = n->line;
 	c->pos.col = n->col;
 	c->file = x->file;
-	if (check_keys(x, n, "a case", keys))
+	if (cl_check_keys(x, n, "a case", keys))
 		return -1;
-	if (!(v = map_get(n, "id")))
-		return bad(x, n, "a case needs an id");
-	if (get_name(x, v, "id", c->id, sizeof(c->id)))
+	if (!(v = cl_map_get(n, "id")))
+		return cl_bad(x, n, "a case needs an id");
+	if (cl_get_name(x, v, "id", c->id, sizeof(c->id)))
 		return -1;
-	if (!(v = map_get(n, "title")))
-		return bad(x, n, "case '%s' needs a title", c->id);
-	if (get_str(x, v, "title", c->title, sizeof(c->title)))
+	if (!(v = cl_map_get(n, "title")))
+		return cl_bad(x, n, "case '%s' needs a title", c->id);
+	if (cl_get_str(x, v, "title", c->title, sizeof(c->title)))
 		return -1;
-	if (!(v = map_get(n, "clauses")))
-		return bad(x, n, "case '%s' needs clauses", c->id);
-	if (want_kind(x, v, YN_SEQ, "clauses"))
+	if (!(v = cl_map_get(n, "clauses")))
+		return cl_bad(x, n, "case '%s' needs clauses", c->id);
+	if (cl_want_kind(x, v, YN_SEQ, "clauses"))
 		return -1;
 	if (v->n == 0 || v->n > CASE_MAX_CLAUSES)
-		return bad(x, v, "clauses lists 1 to %u labels", CASE_MAX_CLAUSES);
+		return cl_bad(x, v, "clauses lists 1 to %u labels", CASE_MAX_CLAUSES);
 	for (i = 0; i < v->n; i++)
-		if (get_clause(x, v->items[i], &c->clauses[i]))
+		if (cl_get_clause(x, v->items[i], &c->clauses[i]))
 			return -1;
 	c->n_clauses = (unsigned)v->n;
-	if (!(v = map_get(n, "role")))
-		return bad(x, n, "case '%s' needs a role (device or driver)", c->id);
+	if (!(v = cl_map_get(n, "role")))
+		return cl_bad(x, n, "case '%s' needs a role (device or driver)", c->id);
 	if (v->kind != YN_SCALAR || (strcmp(v->str, "device") && strcmp(v->str, "driver")))
-		return bad(x, v, "role must be device or driver");
+		return cl_bad(x, v, "role must be device or driver");
 	c->role = strcmp(v->str, "device") ? ROLE_DRIVER : ROLE_DEVICE;
-	if (!(v = map_get(n, "device")))
-		return bad(x, n, "case '%s' needs a device type (rng or core)", c->id);
-	if (get_str(x, v, "device", c->device, sizeof(c->device)))
+	if (!(v = cl_map_get(n, "device")))
+		return cl_bad(x, n, "case '%s' needs a device type (rng or core)", c->id);
+	if (cl_get_str(x, v, "device", c->device, sizeof(c->device)))
 		return -1;
 	if (strcmp(c->device, "core") && !vc_device_lookup(c->device)) {
 		char names[256];
@@ -1414,73 +1613,73 @@ static int parse_case(struct lctx *x, const struct ynode *n, struct vc_case *c)
 		for (i = 0; (d = vc_device_at(i)) && len < sizeof(names); i++)
 			len += (size_t)snprintf(names + len, sizeof(names) - len, ", %s",
 						d->name);
-		return bad(x, v, "device type '%s' is not supported (core%s)", c->device,
+		return cl_bad(x, v, "device type '%s' is not supported (core%s)", c->device,
 			   names);
 	}
-	if (!(v = map_get(n, "spec")))
-		return bad(x, n, "case '%s' needs the spec version it follows", c->id);
-	if (get_str(x, v, "spec", c->spec, sizeof(c->spec)))
+	if (!(v = cl_map_get(n, "spec")))
+		return cl_bad(x, n, "case '%s' needs the spec version it follows", c->id);
+	if (cl_get_str(x, v, "spec", c->spec, sizeof(c->spec)))
 		return -1;
 	if (strcmp(c->spec, "1.2"))
-		return bad(x, v, "spec version '%s' is not supported (1.2)", c->spec);
-	if ((v = map_get(n, "tags"))) {
-		if (want_kind(x, v, YN_SEQ, "tags"))
+		return cl_bad(x, v, "spec version '%s' is not supported (1.2)", c->spec);
+	if ((v = cl_map_get(n, "tags"))) {
+		if (cl_want_kind(x, v, YN_SEQ, "tags"))
 			return -1;
 		if (v->n > CASE_MAX_TAGS)
-			return bad(x, v, "at most %u tags", CASE_MAX_TAGS);
+			return cl_bad(x, v, "at most %u tags", CASE_MAX_TAGS);
 		for (i = 0; i < v->n; i++)
-			if (get_name(x, v->items[i], "tag", c->tags[i], sizeof(c->tags[i])))
+			if (cl_get_name(x, v->items[i], "tag", c->tags[i], sizeof(c->tags[i])))
 				return -1;
 		c->n_tags = (unsigned)v->n;
 	}
-	if ((v = map_get(n, "matrix")) && parse_matrix(x, v, &c->matrix))
+	if ((v = cl_map_get(n, "matrix")) && parse_matrix(x, v, &c->matrix))
 		return -1;
-	if ((v = map_get(n, "setup"))) {
+	if ((v = cl_map_get(n, "setup"))) {
 		static const char *const sk[] = { "offer_add", "offer_remove", "accept",
 						  "requires", "queue_size", "queue_reset_delay",
 						  "device_args", NULL };
 		const struct ynode *w;
 
-		if (check_keys(x, v, "setup", sk))
+		if (cl_check_keys(x, v, "setup", sk))
 			return -1;
-		if ((w = map_get(v, "device_args")) &&
-		    get_str(x, w, "device_args", c->device_args, sizeof(c->device_args)))
+		if ((w = cl_map_get(v, "device_args")) &&
+		    cl_get_str(x, w, "device_args", c->device_args, sizeof(c->device_args)))
 			return -1;
-		if ((w = map_get(v, "offer_add")) &&
-		    get_bits(x, w, "feature", feature_names, true, &c->offer_add))
+		if ((w = cl_map_get(v, "offer_add")) &&
+		    cl_get_bits(x, w, "feature", feature_names, true, &c->offer_add))
 			return -1;
-		if ((w = map_get(v, "offer_remove")) &&
-		    get_bits(x, w, "feature", feature_names, true, &c->offer_remove))
+		if ((w = cl_map_get(v, "offer_remove")) &&
+		    cl_get_bits(x, w, "feature", feature_names, true, &c->offer_remove))
 			return -1;
-		if ((w = map_get(v, "accept")) &&
-		    get_bits(x, w, "feature", feature_names, true, &c->accept))
+		if ((w = cl_map_get(v, "accept")) &&
+		    cl_get_bits(x, w, "feature", feature_names, true, &c->accept))
 			return -1;
-		if ((w = map_get(v, "requires")) &&
-		    get_bits(x, w, "feature", feature_names, true, &c->requires))
+		if ((w = cl_map_get(v, "requires")) &&
+		    cl_get_bits(x, w, "feature", feature_names, true, &c->requires))
 			return -1;
-		if ((w = map_get(v, "queue_reset_delay")) &&
+		if ((w = cl_map_get(v, "queue_reset_delay")) &&
 		    GET_NUM(x, w, "queue_reset_delay", 0, 64, c->queue_reset_delay))
 			return -1;
-		if ((w = map_get(v, "queue_size"))) {
+		if ((w = cl_map_get(v, "queue_size"))) {
 			if (GET_NUM(x, w, "queue_size", 1, 32768, c->queue_size))
 				return -1;
 			if (c->queue_size & (c->queue_size - 1))
-				return bad(x, w, "queue_size %u is not a power of two", c->queue_size);
+				return cl_bad(x, w, "queue_size %u is not a power of two", c->queue_size);
 		}
 	}
-	if (!(v = map_get(n, "steps")))
-		return bad(x, n, "case '%s' needs steps", c->id);
-	if (want_kind(x, v, YN_SEQ, "steps"))
+	if (!(v = cl_map_get(n, "steps")))
+		return cl_bad(x, n, "case '%s' needs steps", c->id);
+	if (cl_want_kind(x, v, YN_SEQ, "steps"))
 		return -1;
 	if (v->n == 0 || v->n > 256)
-		return bad(x, v, "steps lists 1 to 256 steps");
+		return cl_bad(x, v, "steps lists 1 to 256 steps");
 	c->steps = calloc(v->n, sizeof(*c->steps));
 	if (!c->steps)
-		return bad(x, v, "out of memory");
+		return cl_bad(x, v, "out of memory");
 	for (i = 0; i < v->n; i++) {
+		c->n_steps = (unsigned)i + 1; /* freed with the case even if it fails */
 		if (parse_step(x, v->items[i], &c->steps[i], c->role))
 			return -1;
-		c->n_steps = (unsigned)i + 1;
 	}
 	for (i = 0; i < v->n; i++)
 		if (check_step_applies(x, v->items[i], c, &c->steps[i]))
@@ -1518,21 +1717,21 @@ int case_load_buffer(struct case_set *set, const char *name, const unsigned char
 	if (ytree_load_buffer(&t, x.file, buf, len, err, errlen) != 0)
 		return -1;
 	if (!t.root) {
-		bad(&x, NULL, "empty case file");
+		cl_bad(&x, NULL, "empty case file");
 		goto out;
 	}
 	{
 		static const char *const keys[] = { "cases", NULL };
 
-		if (check_keys(&x, t.root, "a case file", keys))
+		if (cl_check_keys(&x, t.root, "a case file", keys))
 			goto out;
 	}
-	list = map_get(t.root, "cases");
+	list = cl_map_get(t.root, "cases");
 	if (!list) {
-		bad(&x, t.root, "a case file needs a 'cases' list");
+		cl_bad(&x, t.root, "a case file needs a 'cases' list");
 		goto out;
 	}
-	if (want_kind(&x, list, YN_SEQ, "cases"))
+	if (cl_want_kind(&x, list, YN_SEQ, "cases"))
 		goto out;
 	for (i = 0; i < list->n; i++) {
 		struct vc_case c;
@@ -1542,22 +1741,22 @@ int case_load_buffer(struct case_set *set, const char *name, const unsigned char
 			struct vc_case *nc = realloc(set->cases, cap * sizeof(*nc));
 
 			if (!nc) {
-				bad(&x, list->items[i], "out of memory");
+				cl_bad(&x, list->items[i], "out of memory");
 				goto out;
 			}
 			set->cases = nc;
 			set->cap = cap;
 		}
 		if (parse_case(&x, list->items[i], &c) != 0) {
-			free(c.steps);
+			case_free_steps(&c);
 			goto out;
 		}
 		for (j = 0; j < set->n; j++)
 			if (!strcmp(set->cases[j].id, c.id)) {
-				bad(&x, list->items[i], "duplicate case id '%s' (first at %s:%u:%u)",
+				cl_bad(&x, list->items[i], "duplicate case id '%s' (first at %s:%u:%u)",
 				    c.id, set->cases[j].file, set->cases[j].pos.line,
 				    set->cases[j].pos.col);
-				free(c.steps);
+				case_free_steps(&c);
 				goto out;
 			}
 		set->cases[set->n++] = c;
@@ -1653,7 +1852,7 @@ void case_set_free(struct case_set *set)
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
-		free(set->cases[i].steps);
+		case_free_steps(&set->cases[i]);
 	free(set->cases);
 	for (i = 0; i < set->n_files; i++)
 		free(set->files[i]);

@@ -12,45 +12,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "case_load.h"
 #include "devices.h"
 #include "exec.h"
-#include "case_load.h"
-#include "rng_drv.h"
-#include "vc_pair.h"
+#include "exec_priv.h"
 #include "vq_split_layout.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/virtio.h"
 
-#define EXEC_MAX_BUFS 64
-
-struct named {
-	char name[CASE_MAX_NAME];
-	uint64_t gpa;
-	uint32_t size;
-	uint8_t fill;
-	bool posted_writable;
-};
-
-struct xstate {
-	const struct case_point *p;
-	const struct vc_case *c;
-	struct case_outcome *o;
-	struct vc_pair pair;
-	struct vdrv_config cfg;
-	struct vrng_drv rng;
-	bool rng_attached;
-	bool tracking;
-	const struct step_init *cur_init;
-	struct named bufs[EXEC_MAX_BUFS];
-	unsigned nbufs;
-	uint16_t used_at_kick[VDRV_MAX_QUEUES];
-	bool kicked[VDRV_MAX_QUEUES];
-	uint64_t region_top[GM_REGIONS_MAX]; /* top-down cursors for buffer: region */
-	size_t tlen;
-};
-
 __attribute__((format(printf, 2, 3)))
-static void tracef(struct xstate *x, const char *fmt, ...)
+void xtrace(struct xstate *x, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -70,7 +41,7 @@ static void tracef(struct xstate *x, const char *fmt, ...)
 }
 
 __attribute__((format(printf, 4, 5)))
-static int fail(struct xstate *x, enum verdict v, const char *violated, const char *fmt, ...)
+int xfail(struct xstate *x, enum verdict v, const char *violated, const char *fmt, ...)
 {
 	va_list ap;
 	unsigned i;
@@ -86,7 +57,7 @@ static int fail(struct xstate *x, enum verdict v, const char *violated, const ch
 			if (!strcmp(x->c->clauses[i], violated))
 				x->o->clause_index = (int)i;
 	}
-	tracef(x, "  -> %s: %s", verdict_name(v), x->o->message);
+	xtrace(x, "  -> %s: %s", verdict_name(v), x->o->message);
 	return -1;
 }
 
@@ -109,7 +80,7 @@ static void status_str(uint8_t s, char *buf, size_t n)
 
 /* ---------------------------------------------------------- guest memory */
 
-static struct named *find_buf(struct xstate *x, const char *name)
+struct named *xbuf_find(struct xstate *x, const char *name)
 {
 	unsigned i;
 
@@ -119,7 +90,7 @@ static struct named *find_buf(struct xstate *x, const char *name)
 	return NULL;
 }
 
-static int resolve(struct xstate *x, const struct case_addr *a, uint64_t *gpa, uint32_t *size)
+int xresolve(struct xstate *x, const struct case_addr *a, uint64_t *gpa, uint32_t *size)
 {
 	struct named *b;
 
@@ -129,9 +100,9 @@ static int resolve(struct xstate *x, const struct case_addr *a, uint64_t *gpa, u
 			*size = 0;
 		return 0;
 	}
-	b = find_buf(x, a->name);
+	b = xbuf_find(x, a->name);
 	if (!b)
-		return fail(x, V_ERROR, NULL, "case error: no buffer or table named '%s'", a->name);
+		return xfail(x, V_ERROR, NULL, "case error: no buffer or table named '%s'", a->name);
 	*gpa = b->gpa + a->value;
 	if (size)
 		*size = b->size;
@@ -166,14 +137,14 @@ static void forget_buffers(struct xstate *x)
 	memset(x->region_top, 0, sizeof(x->region_top));
 }
 
-static struct named *new_buf(struct xstate *x, const char *name, uint32_t size, uint8_t fill,
+struct named *xbuf_new(struct xstate *x, const char *name, uint32_t size, uint8_t fill,
 			     uint64_t align, int region)
 {
 	struct named *b;
 	void *p;
 
-	if (find_buf(x, name) || x->nbufs == EXEC_MAX_BUFS) {
-		fail(x, V_ERROR, NULL, "case error: buffer '%s' defined twice or too many", name);
+	if (xbuf_find(x, name) || x->nbufs == EXEC_MAX_BUFS) {
+		xfail(x, V_ERROR, NULL, "case error: buffer '%s' defined twice or too many", name);
 		return NULL;
 	}
 	b = &x->bufs[x->nbufs];
@@ -181,7 +152,7 @@ static struct named *new_buf(struct xstate *x, const char *name, uint32_t size, 
 			    : alloc_in_region(x, (unsigned)region, size, align);
 	p = b->gpa ? gm_translate(x->pair.drv_mem, b->gpa, size, GM_WRITE) : NULL;
 	if (!p) {
-		fail(x, V_ERROR, NULL, "case error: cannot allocate %u bytes for '%s'", size, name);
+		xfail(x, V_ERROR, NULL, "case error: cannot allocate %u bytes for '%s'", size, name);
 		return NULL;
 	}
 	memset(p, fill, size);
@@ -192,25 +163,21 @@ static struct named *new_buf(struct xstate *x, const char *name, uint32_t size, 
 	return b;
 }
 
-struct qgeom {
-	uint16_t size;
-	uint64_t desc, avail, used;
-};
-
-static int queue_geom(struct xstate *x, uint16_t q, struct qgeom *g)
+/*
+ * The geometry of queue q as the driver programmed it into the transport
+ * (the transport's register state, the same on PCI and MMIO; MMIO makes the
+ * address registers write-only, so they are not read back through it).
+ */
+int xqueue_geom(struct xstate *x, uint16_t q, struct qgeom *g)
 {
-	vdrv_t *d = x->pair.drv;
+	vdev_t *core = x->pair.core;
 
-	vdrv_common_write(d, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
-	g->size = (uint16_t)vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_SIZE, 2);
-	g->desc = vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_DESCLO, 4) |
-		  vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_DESCHI, 4) << 32;
-	g->avail = vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_AVAILLO, 4) |
-		   vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_AVAILHI, 4) << 32;
-	g->used = vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_USEDLO, 4) |
-		  vdrv_common_read(d, VIRTIO_PCI_COMMON_Q_USEDHI, 4) << 32;
-	if (!g->size || !g->desc || (g->size & (g->size - 1)))
-		return fail(x, V_ERROR, NULL, "case error: queue %u is not set up", q);
+	g->size = vdev_queue_size(core, q);
+	g->desc = vdev_queue_area(core, q, VDEV_AREA_DESC);
+	g->avail = vdev_queue_area(core, q, VDEV_AREA_DRIVER);
+	g->used = vdev_queue_area(core, q, VDEV_AREA_DEVICE);
+	if (!g->size || !g->desc || (!x->p->packed && (g->size & (g->size - 1))))
+		return xfail(x, V_ERROR, NULL, "case error: queue %u is not set up", q);
 	return 0;
 }
 
@@ -221,7 +188,7 @@ static void *ring_ptr(struct xstate *x, bool device_side, uint64_t gpa, uint64_t
 			       GM_WRITE);
 
 	if (!p)
-		fail(x, V_ERROR, NULL, "case error: ring address 0x%llx not in guest memory",
+		xfail(x, V_ERROR, NULL, "case error: ring address 0x%llx not in guest memory",
 		     (unsigned long long)gpa);
 	return p;
 }
@@ -274,16 +241,26 @@ static void publish16(uint8_t *p, uint16_t val)
 	wr16(p, val);
 }
 
+/* How many used elements the device has published on queue q (mod 2^16):
+ * the split ring's used idx, or the used descriptors found so far on a
+ * packed ring. */
 static int used_idx_now(struct xstate *x, uint16_t q, uint16_t *idx)
 {
 	struct qgeom g;
 	const uint8_t *u;
 
-	if (queue_geom(x, q, &g))
+	if (x->p->packed) {
+		if (xpk_scan_used(x, q))
+			return -1;
+		*idx = x->pk[q].used_seen;
+		return 0;
+	}
+
+	if (xqueue_geom(x, q, &g))
 		return -1;
 	u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
 	if (!u)
-		return fail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
+		return xfail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
 	*idx = rd16(u + USED_IDX);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return 0;
@@ -311,6 +288,28 @@ static enum vdrv_hook_action init_hook(void *ctx, vdrv_t *drv, struct vdrv_step_
 	return VDRV_PROCEED;
 }
 
+/* The case's edits first, then the device driver's own hook. */
+static enum vdrv_hook_action chained_hook(void *ctx, vdrv_t *drv, struct vdrv_step_ctx *s)
+{
+	struct xstate *x = ctx;
+	enum vdrv_hook_action a = init_hook(ctx, drv, s);
+
+	if (a != VDRV_PROCEED || !x->drv_hook)
+		return a;
+	return x->drv_hook(x->drv_hook_ctx, drv, s);
+}
+
+void xdetach(struct xstate *x)
+{
+	x->rng_attached = false;
+	if (x->blk_attached)
+		memset(&x->blk, 0, sizeof(x->blk));
+	x->blk_attached = false;
+	if (x->cons_attached)
+		vcons_drv_detach(&x->cons);
+	x->cons_attached = false;
+}
+
 static int do_init(struct xstate *x, const struct step_init *in)
 {
 	struct vdrv_config cfg = x->cfg;
@@ -321,18 +320,19 @@ static int do_init(struct xstate *x, const struct step_init *in)
 	cfg.use_msix = in ? !in->intx : true;
 	rc = vdrv_init(x->pair.drv, &cfg);
 	x->cur_init = NULL;
-	x->rng_attached = false;
+	xdetach(x);
+	xpk_reset(x, -1);
 	forget_buffers(x); /* the driver's allocator restarted */
 	status_str(vdrv_status(x->pair.drv), st, sizeof(st));
-	tracef(x, "  init -> %s, status %s, features 0x%llx", rc ? "failed" : "DRIVER_OK", st,
+	xtrace(x, "  init -> %s, status %s, features 0x%llx", rc ? "failed" : "DRIVER_OK", st,
 	       (unsigned long long)vdrv_features(x->pair.drv));
 	if (in && in->expect_fail) {
 		if (rc == 0)
-			return fail(x, V_FAIL, NULL, "expected initialization to fail; it reached DRIVER_OK");
+			return xfail(x, V_FAIL, NULL, "expected initialization to fail; it reached DRIVER_OK");
 		return 0;
 	}
 	if (rc != 0 && (!in || in->stop_before < 0))
-		return fail(x, V_FAIL, NULL, "initialization failed: status %s", st);
+		return xfail(x, V_FAIL, NULL, "initialization failed: status %s", st);
 	return 0;
 }
 
@@ -341,7 +341,7 @@ static int ensure_rng(struct xstate *x)
 	if (x->rng_attached)
 		return 0;
 	if (vrng_drv_attach(&x->rng, x->pair.drv, 4096) != 0)
-		return fail(x, V_ERROR, NULL, "case error: rng_read needs an initialized queue 0");
+		return xfail(x, V_ERROR, NULL, "case error: rng_read needs an initialized queue 0");
 	x->rng_attached = true;
 	return 0;
 }
@@ -350,17 +350,25 @@ static int ensure_rng(struct xstate *x)
 static int liveness(struct xstate *x, char *why, size_t n)
 {
 	struct vdrv_config cfg = x->cfg;
-	uint8_t b[16];
 
 	vdrv_reset(x->pair.drv);
 	forget_buffers(x);
-	x->rng_attached = false;
-	cfg.hook = NULL;
+	xdetach(x);
+	xpk_reset(x, -1);
+	cfg.hook = x->drv_hook;
+	cfg.hook_ctx = x->drv_hook_ctx;
 	if (vdrv_init(x->pair.drv, &cfg) != 0) {
 		snprintf(why, n, "re-initialization after reset failed (status 0x%02x)",
 			 vdrv_status(x->pair.drv));
 		return -1;
 	}
+	return x->dev->live(x, why, n);
+}
+
+static int rng_live(struct xstate *x, char *why, size_t n)
+{
+	uint8_t b[16];
+
 	if (ensure_rng(x) != 0 || vrng_drv_read(&x->rng, b, sizeof(b)) != (long)sizeof(b)) {
 		snprintf(why, n, "no answer to a well-formed request after reset");
 		return -1;
@@ -368,15 +376,34 @@ static int liveness(struct xstate *x, char *why, size_t n)
 	return 0;
 }
 
+static const struct exec_device exec_rng_device = {
+	.name = "rng", .ops = &vc_rng_device_ops, .config = vrng_drv_config, .live = rng_live,
+};
+
+const struct exec_device *exec_device_find(const char *name)
+{
+	static const struct exec_device *const table[] = {
+		&exec_rng_device, &exec_blk_device, &exec_console_device,
+	};
+	size_t i;
+
+	if (!strcmp(name, "core"))
+		return &exec_rng_device; /* transport and ring cases run on rng */
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i]->name, name))
+			return table[i];
+	return NULL;
+}
+
 /* ----------------------------------------------------------- expectations */
 
-static bool cmp_ok(const struct case_cmp *c, uint64_t v)
+bool xcmp_ok(const struct case_cmp *c, uint64_t v)
 {
 	return (!c->has_eq || v == c->eq) && (!c->has_min || v >= c->min) &&
 	       (!c->has_max || v <= c->max);
 }
 
-static void cmp_str(const struct case_cmp *c, char *buf, size_t n)
+void xcmp_str(const struct case_cmp *c, char *buf, size_t n)
 {
 	if (c->has_eq)
 		snprintf(buf, n, "== %llu", (unsigned long long)c->eq);
@@ -399,26 +426,55 @@ static bool has_fatal(const struct vc_findings *f)
 	return false;
 }
 
+/* The latest used element of queue q: *any false when there is none. */
+static int last_used(struct xstate *x, uint16_t q, bool *any, uint32_t *id, uint32_t *len)
+{
+	struct qgeom g;
+	const uint8_t *u;
+	uint16_t idx, slot;
+
+	if (x->p->packed) {
+		if (xpk_scan_used(x, q))
+			return -1;
+		*any = x->pk[q].have_last;
+		*id = x->pk[q].last_id;
+		*len = x->pk[q].last_len;
+		return 0;
+	}
+	if (xqueue_geom(x, q, &g))
+		return -1;
+	u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
+	if (!u)
+		return xfail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
+	idx = rd16(u + USED_IDX);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	slot = (uint16_t)(idx - 1) & (g.size - 1);
+	*any = idx != 0;
+	*id = rd32(u + USED_ID(slot));
+	*len = rd32(u + USED_LEN(slot));
+	return 0;
+}
+
 static int check_buffer(struct xstate *x, const struct step_expect *e)
 {
-	struct named *b = find_buf(x, e->buffer);
+	struct named *b = xbuf_find(x, e->buffer);
 	const uint8_t *p;
 	uint32_t i, changed = 0;
 
 	if (!b)
-		return fail(x, V_ERROR, NULL, "case error: no buffer named '%s'", e->buffer);
+		return xfail(x, V_ERROR, NULL, "case error: no buffer named '%s'", e->buffer);
 	p = gm_translate(x->pair.drv_mem, b->gpa, b->size, GM_READ);
 	for (i = 0; i < b->size; i++)
 		changed += p[i] != b->fill;
 	if (e->buffer_untouched && changed)
-		return fail(x, V_FAIL, NULL, "buffer '%s': expected untouched, %u of %u bytes changed",
+		return xfail(x, V_FAIL, NULL, "buffer '%s': expected untouched, %u of %u bytes changed",
 			    b->name, changed, b->size);
 	if (e->buffer_changed && !changed)
-		return fail(x, V_FAIL, NULL, "buffer '%s': expected written, it is untouched",
+		return xfail(x, V_FAIL, NULL, "buffer '%s': expected written, it is untouched",
 			    b->name);
 	for (i = 0; i < e->buffer_n; i++)
 		if (i >= b->size || p[i] != e->buffer_bytes[i])
-			return fail(x, V_FAIL, NULL, "buffer '%s' byte %u: expected 0x%02x, observed 0x%02x",
+			return xfail(x, V_FAIL, NULL, "buffer '%s' byte %u: expected 0x%02x, observed 0x%02x",
 				    b->name, i, e->buffer_bytes[i], i < b->size ? p[i] : 0);
 	return 0;
 }
@@ -430,19 +486,25 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
 	uint64_t n;
 
 	if (!x->tracking)
-		return fail(x, V_ERROR, NULL, "case error: write tracking is off");
-	if (queue_geom(x, q, &g))
+		return xfail(x, V_ERROR, NULL, "case error: write tracking is off");
+	if (xqueue_geom(x, q, &g))
 		return -1;
 	/* devicenormative: Descriptor Table -- no writes to descriptors,
-	 * nor to the driver area */
-	n = gm_track_count(x->pair.dev_mem, g.desc, virtq_desc_bytes(g.size));
+	 * nor to the driver area. A packed ring's device writes its used
+	 * descriptors into the ring itself, so only the driver area counts. */
+	if (!x->p->packed) {
+		n = gm_track_count(x->pair.dev_mem, g.desc, virtq_desc_bytes(g.size));
+		if (n)
+			return xfail(x, V_FAIL, CL_DEV_DESC,
+				     "device wrote %llu bytes of the descriptor table",
+				     (unsigned long long)n);
+	}
+	n = gm_track_count(x->pair.dev_mem, g.avail,
+			   x->p->packed ? 4 : virtq_avail_bytes(g.size));
 	if (n)
-		return fail(x, V_FAIL, CL_DEV_DESC, "device wrote %llu bytes of the descriptor table",
-			    (unsigned long long)n);
-	n = gm_track_count(x->pair.dev_mem, g.avail, virtq_avail_bytes(g.size));
-	if (n)
-		return fail(x, V_FAIL, CL_DEV_DESC, "device wrote %llu bytes of the available ring",
-			    (unsigned long long)n);
+		return xfail(x, V_FAIL, x->p->packed ? CL_DEV_PDESC : CL_DEV_DESC,
+			     "device wrote %llu bytes of the %s", (unsigned long long)n,
+			     x->p->packed ? "driver event suppression area" : "available ring");
 	for (i = 0; i < x->nbufs; i++) {
 		const struct named *b = &x->bufs[i];
 
@@ -450,7 +512,7 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
 			continue;
 		n = gm_track_count(x->pair.dev_mem, b->gpa, b->size);
 		if (n)
-			return fail(x, V_FAIL, CL_DEV_DESC,
+			return xfail(x, V_FAIL, CL_DEV_DESC,
 				    "device wrote %llu bytes of '%s', never posted device-writable",
 				    (unsigned long long)n, b->name);
 	}
@@ -462,41 +524,34 @@ static int check_wrote_only_writable(struct xstate *x, uint16_t q)
  * published the used element. */
 static int check_used_len_written(struct xstate *x, uint16_t q, const char *name)
 {
-	struct named *b = find_buf(x, name);
-	const uint8_t *u;
-	struct qgeom g;
-	uint16_t idx;
-	uint32_t len;
+	struct named *b = xbuf_find(x, name);
+	uint32_t id, len;
 	uint64_t written;
+	bool any;
 
 	if (!b)
-		return fail(x, V_ERROR, NULL, "case error: no buffer named '%s'", name);
+		return xfail(x, V_ERROR, NULL, "case error: no buffer named '%s'", name);
 	if (!x->tracking)
-		return fail(x, V_ERROR, NULL, "case error: write tracking is off");
-	if (queue_geom(x, q, &g))
+		return xfail(x, V_ERROR, NULL, "case error: write tracking is off");
+	if (last_used(x, q, &any, &id, &len))
 		return -1;
-	u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
-	if (!u)
-		return fail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
-	idx = rd16(u + USED_IDX);
-	if (idx == 0)
-		return fail(x, V_FAIL, NULL, "no used entry was written");
-	len = rd32(u + USED_LEN((uint16_t)(idx - 1) & (g.size - 1)));
+	if (!any)
+		return xfail(x, V_FAIL, NULL, "no used entry was written");
 	if (len > b->size)
-		return fail(x, V_FAIL, CL_DEV_USED, "used len %u exceeds buffer '%s' (%u bytes)", len,
-			    b->name, b->size);
+		return xfail(x, V_FAIL, x->p->packed ? CL_DEV_PDESC : CL_DEV_USED,
+			     "used len %u exceeds buffer '%s' (%u bytes)", len, b->name, b->size);
 	written = gm_track_count(x->pair.dev_mem, b->gpa, len);
 	if (written != len)
-		return fail(x, V_FAIL, CL_DEV_USED,
-			    "used len %u, but the device wrote only %llu of those bytes of '%s'", len,
-			    (unsigned long long)written, b->name);
+		return xfail(x, V_FAIL, x->p->packed ? CL_DEV_PDESC : CL_DEV_USED,
+			     "used len %u, but the device wrote only %llu of those bytes of '%s'", len,
+			     (unsigned long long)written, b->name);
 	return 0;
 }
 
 static int check_expect(struct xstate *x, const struct case_step *s)
 {
 	const struct step_expect *e = &s->u.expect;
-	const struct vc_findings *fdev = vpci_findings(x->pair.dev);
+	const struct vc_findings *fdev = vdev_findings(x->pair.core);
 	const struct vc_findings *fdrv = vdrv_findings(x->pair.drv);
 	uint8_t st = vdrv_status(x->pair.drv);
 	char buf[96], cb[64];
@@ -513,75 +568,71 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 		char want[96];
 
 		status_str(e->status_set, want, sizeof(want));
-		return fail(x, V_FAIL, NULL, "status: expected %s set, observed %s", want, buf);
+		return xfail(x, V_FAIL, NULL, "status: expected %s set, observed %s", want, buf);
 	}
 	if (e->has_status_clear && (st & e->status_clear)) {
 		char want[96];
 
 		status_str(e->status_clear, want, sizeof(want));
-		return fail(x, V_FAIL, NULL, "status: expected %s clear, observed %s", want, buf);
+		return xfail(x, V_FAIL, NULL, "status: expected %s clear, observed %s", want, buf);
 	}
 	if (e->has_negotiated_has || e->has_negotiated_lacks) {
-		uint64_t f = vpci_negotiated_features(x->pair.dev);
+		uint64_t f = vdev_negotiated_features(x->pair.core);
 
 		if (e->has_negotiated_has && (f & e->negotiated_has) != e->negotiated_has)
-			return fail(x, V_FAIL, NULL,
+			return xfail(x, V_FAIL, NULL,
 				    "negotiated features 0x%llx lack 0x%llx",
 				    (unsigned long long)f,
 				    (unsigned long long)(e->negotiated_has & ~f));
 		if (e->has_negotiated_lacks && (f & e->negotiated_lacks))
-			return fail(x, V_FAIL, NULL, "negotiated features 0x%llx include 0x%llx",
+			return xfail(x, V_FAIL, NULL, "negotiated features 0x%llx include 0x%llx",
 				    (unsigned long long)f,
 				    (unsigned long long)(f & e->negotiated_lacks));
 	}
 	for (i = 0; i < e->n_device_violation; i++)
 		if (vc_findings_find(fdev, e->device_violation[i]) < 0)
-			return fail(x, V_FAIL, e->device_violation[i],
+			return xfail(x, V_FAIL, e->device_violation[i],
 				    "the device recorded no violation of %s (%u findings%s%s)",
 				    e->device_violation[i], fdev->count, fdev->count ? ", first: " : "",
 				    fdev->count ? fdev->v[0].clause : "");
 	for (i = 0; i < e->n_driver_violation; i++)
 		if (vc_findings_find(fdrv, e->driver_violation[i]) < 0)
-			return fail(x, V_FAIL, e->driver_violation[i],
+			return xfail(x, V_FAIL, e->driver_violation[i],
 				    "the driver recorded no violation of %s (%u findings%s%s)",
 				    e->driver_violation[i], fdrv->count, fdrv->count ? ", first: " : "",
 				    fdrv->count ? fdrv->v[0].clause : "");
 	if (e->has_no_findings && (fdev->count || fdrv->count)) {
 		const struct vc_violation *v = fdev->count ? &fdev->v[0] : &fdrv->v[0];
 
-		return fail(x, V_FAIL, v->clause, "expected no findings; the %s recorded %s: %s",
+		return xfail(x, V_FAIL, v->clause, "expected no findings; the %s recorded %s: %s",
 			    fdev->count ? "device" : "driver", v->clause, v->msg);
 	}
-	if (e->has_no_fatal && (has_fatal(fdev) || has_fatal(fdrv) || vpci_broken(x->pair.dev)))
-		return fail(x, V_FAIL, NULL, "expected no fatal violation; device status %s", buf);
-	if (e->has_used_idx || e->has_used_len || e->has_used_id) {
-		struct qgeom g;
-		const uint8_t *u;
+	if (e->has_no_fatal && (has_fatal(fdev) || has_fatal(fdrv) || vdev_broken(x->pair.core)))
+		return xfail(x, V_FAIL, NULL, "expected no fatal violation; device status %s", buf);
+	if (e->has_used_idx) {
 		uint16_t idx = 0;
 
-		if (queue_geom(x, s->queue, &g))
+		if (used_idx_now(x, s->queue, &idx))
 			return -1;
-		u = gm_translate(x->pair.drv_mem, g.used, virtq_used_bytes(g.size), GM_READ);
-		if (!u)
-			return fail(x, V_ERROR, NULL, "case error: used ring not in guest memory");
-		idx = rd16(u + USED_IDX);
-		if (e->has_used_idx && idx != e->used_idx)
-			return fail(x, V_FAIL, NULL, "used idx: expected %u, observed %u", e->used_idx,
-				    idx);
-		if (e->has_used_len || e->has_used_id) {
-			uint16_t slot = (uint16_t)(idx - 1) & (g.size - 1);
-			uint32_t len = rd32(u + USED_LEN(slot)), id = rd32(u + USED_ID(slot));
+		if (idx != e->used_idx)
+			return xfail(x, V_FAIL, NULL, "used idx: expected %u, observed %u", e->used_idx,
+				     idx);
+	}
+	if (e->has_used_len || e->has_used_id) {
+		uint32_t id, len;
+		bool any;
 
-			if (idx == 0 && !e->has_used_idx)
-				return fail(x, V_FAIL, NULL, "no used entry was written");
-			if (e->has_used_len && !cmp_ok(&e->used_len, len)) {
-				cmp_str(&e->used_len, cb, sizeof(cb));
-				return fail(x, V_FAIL, NULL, "used len: expected %s, observed %u", cb, len);
-			}
-			if (e->has_used_id && id != e->used_id)
-				return fail(x, V_FAIL, NULL, "used id: expected %u, observed %u",
-					    e->used_id, id);
+		if (last_used(x, s->queue, &any, &id, &len))
+			return -1;
+		if (!any && !e->has_used_idx)
+			return xfail(x, V_FAIL, NULL, "no used entry was written");
+		if (e->has_used_len && !xcmp_ok(&e->used_len, len)) {
+			xcmp_str(&e->used_len, cb, sizeof(cb));
+			return xfail(x, V_FAIL, NULL, "used len: expected %s, observed %u", cb, len);
 		}
+		if (e->has_used_id && id != e->used_id)
+			return xfail(x, V_FAIL, NULL, "used id: expected %u, observed %u", e->used_id,
+				     id);
 	}
 	if (e->has_refused) {
 		uint16_t idx = 0;
@@ -589,7 +640,7 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 		if (used_idx_now(x, s->queue, &idx))
 			return -1;
 		if (!(st & VIRTIO_STATUS_DEVICE_NEEDS_RESET) && idx != x->used_at_kick[s->queue])
-			return fail(x, V_FAIL, NULL,
+			return xfail(x, V_FAIL, NULL,
 				    "expected the device to refuse (DEVICE_NEEDS_RESET or no used entry); "
 				    "status %s, used idx %u -> %u", buf, x->used_at_kick[s->queue], idx);
 	}
@@ -598,46 +649,50 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 		bool broken = vdrv_broken(x->pair.drv) || (vq && vq_drv_broken(vq));
 
 		if (broken != e->driver_broken)
-			return fail(x, V_FAIL, NULL, "driver queue %u: expected %s, observed %s",
+			return xfail(x, V_FAIL, NULL, "driver queue %u: expected %s, observed %s",
 				    s->queue, e->driver_broken ? "broken" : "working",
 				    broken ? "broken" : "working");
 	}
 	if (e->has_irq_queue) {
 		uint64_t n = vdrv_irq_stats(x->pair.drv)->queue[s->queue];
 
-		if (!cmp_ok(&e->irq_queue, n)) {
-			cmp_str(&e->irq_queue, cb, sizeof(cb));
-			return fail(x, V_FAIL, NULL, "queue %u interrupts: expected %s, observed %llu",
+		if (!xcmp_ok(&e->irq_queue, n)) {
+			xcmp_str(&e->irq_queue, cb, sizeof(cb));
+			return xfail(x, V_FAIL, NULL, "queue %u interrupts: expected %s, observed %llu",
 				    s->queue, cb, (unsigned long long)n);
 		}
 	}
 	if (e->has_irq_config) {
 		uint64_t n = vdrv_irq_stats(x->pair.drv)->config;
 
-		if (!cmp_ok(&e->irq_config, n)) {
-			cmp_str(&e->irq_config, cb, sizeof(cb));
-			return fail(x, V_FAIL, NULL, "config interrupts: expected %s, observed %llu", cb,
+		if (!xcmp_ok(&e->irq_config, n)) {
+			xcmp_str(&e->irq_config, cb, sizeof(cb));
+			return xfail(x, V_FAIL, NULL, "config interrupts: expected %s, observed %llu", cb,
 				    (unsigned long long)n);
 		}
 	}
 	if (e->has_notifies) {
-		uint64_t n = vpci_stats(x->pair.dev)->notifies;
+		uint64_t n = vdev_stats(x->pair.core)->notifies;
 
-		if (!cmp_ok(&e->notifies, n)) {
-			cmp_str(&e->notifies, cb, sizeof(cb));
-			return fail(x, V_FAIL, NULL, "notifications accepted: expected %s, observed %llu",
+		if (!xcmp_ok(&e->notifies, n)) {
+			xcmp_str(&e->notifies, cb, sizeof(cb));
+			return xfail(x, V_FAIL, NULL, "notifications accepted: expected %s, observed %llu",
 				    cb, (unsigned long long)n);
 		}
 	}
 	if (e->has_buffer && check_buffer(x, e))
+		return -1;
+	if (e->blk && exec_blk_expect(x, e))
+		return -1;
+	if (e->console && exec_console_expect(x, e))
 		return -1;
 
 	if (e->has_live) {
 		char why[160];
 
 		if (liveness(x, why, sizeof(why)) != 0)
-			return fail(x, V_FAIL, NULL, "liveness: %s", why);
-		tracef(x, "  liveness: reset, re-init and a well-formed request succeeded");
+			return xfail(x, V_FAIL, NULL, "liveness: %s", why);
+		xtrace(x, "  liveness: reset, re-init and a well-formed request succeeded");
 	}
 	return 0;
 }
@@ -650,7 +705,7 @@ static int write_desc(struct xstate *x, const struct case_desc *d, struct virtq_
 	uint64_t gpa = old ? le64_to_cpu(old->addr) : 0;
 	uint32_t size = 0, len = old ? le32_to_cpu(old->len) : 0;
 
-	if ((fields & 1) && resolve(x, &d->addr, &gpa, &size))
+	if ((fields & 1) && xresolve(x, &d->addr, &gpa, &size))
 		return -1;
 	if (fields & 2)
 		len = d->len;
@@ -661,7 +716,7 @@ static int write_desc(struct xstate *x, const struct case_desc *d, struct virtq_
 	out->flags = (fields & 4) ? cpu_to_le16(d->flags) : (old ? old->flags : cpu_to_le16(0));
 	out->next = (fields & 8) ? cpu_to_le16(d->next) : (old ? old->next : cpu_to_le16(0));
 	if ((fields & 1) && d->addr.name[0] && (d->flags & VIRTQ_DESC_F_WRITE)) {
-		struct named *b = find_buf(x, d->addr.name);
+		struct named *b = xbuf_find(x, d->addr.name);
 
 		if (b)
 			b->posted_writable = true;
@@ -678,25 +733,29 @@ static int do_post(struct xstate *x, const struct case_step *s)
 	int head;
 
 	if (!vq)
-		return fail(x, V_ERROR, NULL, "case error: queue %u is not initialized", s->queue);
+		return xfail(x, V_ERROR, NULL, "case error: queue %u is not initialized", s->queue);
 	for (i = 0; i < p->n_out + p->n_in; i++) {
 		const struct case_seg *g = i < p->n_out ? &p->out[i] : &p->in[i - p->n_out];
 		struct vq_buf *b = i < p->n_out ? &out[i] : &in[i - p->n_out];
-		struct named *nb = find_buf(x, g->buf);
+		struct named *nb = xbuf_find(x, g->buf);
 
 		if (!nb)
-			return fail(x, V_ERROR, NULL, "case error: no buffer named '%s'", g->buf);
+			return xfail(x, V_ERROR, NULL, "case error: no buffer named '%s'", g->buf);
 		b->gpa = nb->gpa + g->offset;
 		b->len = g->len;
 		if (i >= p->n_out)
 			nb->posted_writable = true;
 	}
 	head = vq_drv_add(vq, out, p->n_out, in, p->n_in, x, p->indirect);
-	if (head >= 0)
+	if (head >= 0) {
 		vq_drv_kick_prepare(vq);
-	tracef(x, "  post -> head %d", head);
+		if (x->p->packed) /* head is the buffer id */
+			xpk_posted(x, s->queue, (uint16_t)head,
+				   (uint16_t)(p->indirect ? 1 : p->n_out + p->n_in));
+	}
+	xtrace(x, "  post -> head %d", head);
 	if (p->expect_fail != (head < 0))
-		return fail(x, V_FAIL, NULL, "post: expected %s, observed %s",
+		return xfail(x, V_FAIL, NULL, "post: expected %s, observed %s",
 			    p->expect_fail ? "refusal" : "success", head < 0 ? "refusal" : "success");
 	return 0;
 }
@@ -722,43 +781,54 @@ static int run_step(struct xstate *x, const struct case_step *s)
 	case ST_RESET:
 		vdrv_reset(d);
 		forget_buffers(x);
-		x->rng_attached = false;
-		tracef(x, "  reset -> status 0x%02x", vdrv_status(d));
+		xdetach(x);
+		xpk_reset(x, -1);
+		xtrace(x, "  reset -> status 0x%02x", vdrv_status(d));
 		return 0;
 	case ST_WRITE:
 	case ST_READ: {
 		const struct step_reg *r = &s->u.reg;
+		enum vdrv_space sp = drv_space(r->space);
+		uint32_t off = r->offset;
+		unsigned width = r->width;
 		uint64_t v = 0;
 
+		/* on virtio-mmio a named register is its MMIO twin (the
+		 * loader refused names without one); device configuration
+		 * keeps its offsets */
+		if (x->p->mmio && r->space != SPACE_DEVICE) {
+			sp = VDRV_SPACE_COMMON;
+			off = (uint32_t)r->mmio_offset;
+			width = r->mmio_width;
+		}
 		if (s->kind == ST_WRITE) {
 			if (r->space == SPACE_PCI_CFG)
-				vdrv_pci_cfg_write(d, r->offset, r->width, (uint32_t)r->value);
+				vdrv_pci_cfg_write(d, off, width, (uint32_t)r->value);
 			else
-				vdrv_space_write(d, drv_space(r->space), r->offset, r->width,
-						 r->value);
-			tracef(x, "  write space %d offset 0x%x width %u value 0x%llx", r->space,
-			       r->offset, r->width, (unsigned long long)r->value);
+				vdrv_space_write(d, sp, off, width, r->value);
+			xtrace(x, "  write space %d offset 0x%x width %u value 0x%llx", r->space, off,
+			       width, (unsigned long long)r->value);
 			return 0;
 		}
-		v = r->space == SPACE_PCI_CFG ? vdrv_pci_cfg_read(d, r->offset, r->width)
-					      : vdrv_space_read(d, drv_space(r->space), r->offset, r->width);
-		tracef(x, "  read space %d offset 0x%x width %u -> 0x%llx", r->space, r->offset,
-		       r->width, (unsigned long long)v);
-		if (r->has_expect && !cmp_ok(&r->expect, v & r->mask)) {
+		v = r->space == SPACE_PCI_CFG ? vdrv_pci_cfg_read(d, off, width)
+					      : vdrv_space_read(d, sp, off, width);
+		xtrace(x, "  read space %d offset 0x%x width %u -> 0x%llx", r->space, off, width,
+		       (unsigned long long)v);
+		if (r->has_expect && !xcmp_ok(&r->expect, v & r->mask)) {
 			char cb[64];
 
-			cmp_str(&r->expect, cb, sizeof(cb));
-			return fail(x, V_FAIL, NULL, "read offset 0x%x: expected %s, observed 0x%llx",
-				    r->offset, cb, (unsigned long long)(v & r->mask));
+			xcmp_str(&r->expect, cb, sizeof(cb));
+			return xfail(x, V_FAIL, NULL, "read offset 0x%x: expected %s, observed 0x%llx",
+				     off, cb, (unsigned long long)(v & r->mask));
 		}
 		return 0;
 	}
 	case ST_BUFFER:
-		return new_buf(x, s->u.buffer.name, s->u.buffer.size, s->u.buffer.fill, 16,
+		return xbuf_new(x, s->u.buffer.name, s->u.buffer.size, s->u.buffer.fill, 16,
 			       s->u.buffer.region) ? 0 : -1;
 	case ST_TABLE: {
 		const struct step_table *t = &s->u.table;
-		struct named *b = new_buf(x, t->name, 16u * t->n, 0, 16, -1);
+		struct named *b = xbuf_new(x, t->name, 16u * t->n, 0, 16, -1);
 		uint8_t *tab;
 		unsigned i;
 
@@ -768,6 +838,11 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		for (i = 0; i < t->n; i++) {
 			struct virtq_desc nd;
 
+			if (t->packed) {
+				if (xpk_encode(x, &t->e[i], t->id[i], t->e[i].flags, tab + 16u * i))
+					return -1;
+				continue;
+			}
 			if (write_desc(x, &t->e[i], &nd, 0xf, NULL))
 				return -1;
 			memcpy(tab + 16u * i, &nd, sizeof(nd));
@@ -780,10 +855,10 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		struct virtq_desc nd, old;
 		uint8_t *tab;
 
-		if (queue_geom(x, s->queue, &g))
+		if (xqueue_geom(x, s->queue, &g))
 			return -1;
 		if (s->u.desc.index >= g.size)
-			return fail(x, V_ERROR, NULL, "case error: descriptor %u beyond queue size %u",
+			return xfail(x, V_ERROR, NULL, "case error: descriptor %u beyond queue size %u",
 				    s->u.desc.index, g.size);
 		tab = ring_ptr(x, dev, g.desc, virtq_desc_bytes(g.size));
 		if (!tab)
@@ -797,7 +872,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		if (!dev && !(s->u.desc.fields & 2) && !s->u.desc.d.addr.name[0])
 			nd.len = cpu_to_le32(0);
 		memcpy(tab + 16u * s->u.desc.index, &nd, sizeof(nd));
-		tracef(x, "  desc[%u] = {0x%llx, %u, 0x%x, %u}%s", s->u.desc.index,
+		xtrace(x, "  desc[%u] = {0x%llx, %u, 0x%x, %u}%s", s->u.desc.index,
 		       (unsigned long long)le64_to_cpu(nd.addr), le32_to_cpu(nd.len),
 		       le16_to_cpu(nd.flags), le16_to_cpu(nd.next), dev ? " (by the device)" : "");
 		return 0;
@@ -811,7 +886,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		unsigned i;
 		uint16_t idx = 0;
 
-		if (queue_geom(x, s->queue, &g))
+		if (xqueue_geom(x, s->queue, &g))
 			return -1;
 		a = ring_ptr(x, false, g.avail, virtq_avail_bytes(g.size));
 		if (!a)
@@ -822,13 +897,13 @@ static int run_step(struct xstate *x, const struct case_step *s)
 				wr16(a + AVAIL_RING((uint16_t)(idx + i) & (g.size - 1)),
 				     s->u.avail.heads[i]);
 			publish16(a + AVAIL_IDX, (uint16_t)(idx + s->u.avail.n));
-			tracef(x, "  avail: %u heads, idx %u -> %u", s->u.avail.n, idx,
+			xtrace(x, "  avail: %u heads, idx %u -> %u", s->u.avail.n, idx,
 			       (uint16_t)(idx + s->u.avail.n));
 		} else if (s->kind == ST_AVAIL_RAW) {
 			wr16(a + AVAIL_RING(s->u.avail_raw.slot & (g.size - 1)), s->u.avail_raw.head);
 		} else if (s->kind == ST_AVAIL_IDX) {
 			publish16(a + AVAIL_IDX, s->u.value16);
-			tracef(x, "  avail idx %u -> %u", idx, s->u.value16);
+			xtrace(x, "  avail idx %u -> %u", idx, s->u.value16);
 		} else if (s->kind == ST_AVAIL_FLAGS) {
 			publish16(a, s->u.value16);                   /* flags */
 		} else {
@@ -844,7 +919,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		unsigned i;
 		uint16_t idx = 0;
 
-		if (queue_geom(x, s->queue, &g))
+		if (xqueue_geom(x, s->queue, &g))
 			return -1;
 		u = ring_ptr(x, true, g.used, virtq_used_bytes(g.size));
 		if (!u)
@@ -859,11 +934,11 @@ static int run_step(struct xstate *x, const struct case_step *s)
 			}
 			if (s->u.used.publish)
 				publish16(u + USED_IDX, (uint16_t)(idx + s->u.used.n));
-			tracef(x, "  used (by the device): %u entries%s", s->u.used.n,
+			xtrace(x, "  used (by the device): %u entries%s", s->u.used.n,
 			       s->u.used.publish ? ", published" : "");
 		} else if (s->kind == ST_USED_IDX) {
 			publish16(u + USED_IDX, s->u.value16);
-			tracef(x, "  used idx (by the device) %u -> %u", idx, s->u.value16);
+			xtrace(x, "  used idx (by the device) %u -> %u", idx, s->u.value16);
 		} else if (s->kind == ST_USED_FLAGS) {
 			publish16(u, s->u.value16);                     /* flags */
 		} else {
@@ -884,7 +959,7 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		after = x->used_at_kick[s->queue];
 		used_idx_now(x, s->queue, &after);
 		status_str(vdrv_status(d), st, sizeof(st));
-		tracef(x, "  kick q%u -> used idx %u -> %u, status %s", s->queue,
+		xtrace(x, "  kick q%u -> used idx %u -> %u, status %s", s->queue,
 		       x->used_at_kick[s->queue], after, st);
 		return 0;
 	}
@@ -903,9 +978,9 @@ static int run_step(struct xstate *x, const struct case_step *s)
 			ok = vrng_drv_read(&x->rng, buf, n) == (long)n;
 			left -= n;
 		}
-		tracef(x, "  rng_read %u bytes -> %s", s->u.rng.bytes, ok ? "ok" : "failed");
+		xtrace(x, "  rng_read %u bytes -> %s", s->u.rng.bytes, ok ? "ok" : "failed");
 		if (ok == s->u.rng.expect_fail)
-			return fail(x, V_FAIL, NULL, "rng read: expected %s, observed %s",
+			return xfail(x, V_FAIL, NULL, "rng read: expected %s, observed %s",
 				    s->u.rng.expect_fail ? "failure" : "success",
 				    ok ? "success" : "failure");
 		return 0;
@@ -917,21 +992,27 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		int rc;
 
 		if (!vq)
-			return fail(x, V_ERROR, NULL, "case error: queue %u is not initialized", s->queue);
+			return xfail(x, V_ERROR, NULL, "case error: queue %u is not initialized", s->queue);
 		rc = vq_drv_get(vq, &tok, &len);
-		tracef(x, "  reap q%u -> %s len %u", s->queue,
+		xtrace(x, "  reap q%u -> %s len %u", s->queue,
 		       rc > 0 ? "entry" : rc == 0 ? "nothing" : "refused (queue broken)", len);
+		if (s->u.reap.expect_empty) {
+			if (rc != 0)
+				return xfail(x, V_FAIL, NULL, "reap: expected nothing, observed %s",
+					     rc > 0 ? "an entry" : "a refusal");
+			return 0;
+		}
 		if (s->u.reap.expect_broken != (rc < 0))
-			return fail(x, V_FAIL, NULL, "reap: expected %s, observed %s",
+			return xfail(x, V_FAIL, NULL, "reap: expected %s, observed %s",
 				    s->u.reap.expect_broken ? "the driver to refuse the entry" : "an entry",
 				    rc > 0 ? "an entry" : rc == 0 ? "nothing" : "a refusal");
 		if (!s->u.reap.expect_broken && rc == 0)
-			return fail(x, V_FAIL, NULL, "reap: no used entry");
-		if (rc > 0 && s->u.reap.has_len && !cmp_ok(&s->u.reap.len, len)) {
+			return xfail(x, V_FAIL, NULL, "reap: no used entry");
+		if (rc > 0 && s->u.reap.has_len && !xcmp_ok(&s->u.reap.len, len)) {
 			char cb[64];
 
-			cmp_str(&s->u.reap.len, cb, sizeof(cb));
-			return fail(x, V_FAIL, NULL, "reap: len expected %s, observed %u", cb, len);
+			xcmp_str(&s->u.reap.len, cb, sizeof(cb));
+			return xfail(x, V_FAIL, NULL, "reap: len expected %s, observed %u", cb, len);
 		}
 		return 0;
 	}
@@ -940,29 +1021,42 @@ static int run_step(struct xstate *x, const struct case_step *s)
 
 		vc_violation_set(&v, VC_SEV_FATAL, s->u.fail_clause, VC_NO_QUEUE, VC_NO_INDEX,
 				 "scripted by the case");
-		vpci_violation(x->pair.dev, &v);
-		tracef(x, "  device sets DEVICE_NEEDS_RESET");
+		vdev_violation(x->pair.core, &v);
+		xtrace(x, "  device sets DEVICE_NEEDS_RESET");
 		return 0;
 	}
 	case ST_EXPECT:
 		return check_expect(x, s);
+	case ST_PACKED_DESC:
+	case ST_PACKED_CHAIN:
+	case ST_PACKED_USED:
+	case ST_PACKED_EVENT:
+		return exec_packed_step(x, s);
+	case ST_BLK:
+		return exec_blk_step(x, s);
+	case ST_CONSOLE:
+		return exec_console_step(x, s);
 	case ST_DEVICE_INTERRUPT:
-		vpci_raise_isr(x->pair.dev, (uint8_t)s->u.value16);
-		tracef(x, "  device raises one interrupt, ISR bits 0x%x", s->u.value16);
+		if (x->pair.mmio)
+			vmmio_raise_interrupt(x->pair.mmio, s->u.value16);
+		else
+			vpci_raise_isr(x->pair.dev, (uint8_t)s->u.value16);
+		xtrace(x, "  device raises one interrupt, ISR bits 0x%x", s->u.value16);
 		return 0;
 	case ST_DRIVER_QUEUE_RESET: {
 		int rc = vdrv_queue_reset(d, s->queue, s->u.qreset.size);
 
-		x->rng_attached = false; /* the queue's ring is new */
-		tracef(x, "  driver resets queue %u -> %s", s->queue, rc ? "failed" : "re-enabled");
+		xdetach(x); /* the queue's ring is new */
+		xpk_reset(x, s->queue);
+		xtrace(x, "  driver resets queue %u -> %s", s->queue, rc ? "failed" : "re-enabled");
 		if ((rc != 0) != s->u.qreset.expect_fail)
-			return fail(x, V_FAIL, NULL, "driver queue reset: expected %s, observed %s",
+			return xfail(x, V_FAIL, NULL, "driver queue reset: expected %s, observed %s",
 				    s->u.qreset.expect_fail ? "failure" : "success",
 				    rc ? "failure" : "success");
 		return 0;
 	}
 	}
-	return fail(x, V_ERROR, NULL, "unknown step");
+	return xfail(x, V_ERROR, NULL, "unknown step");
 }
 
 static bool wants_tracking(const struct vc_case *c)
@@ -981,7 +1075,8 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 {
 	struct xstate *x;
 	const struct vc_case *c = p->c;
-	struct vpci_params params = { 0 };
+	struct vdev_params params = { 0 };
+	struct vc_pair_opts popts = { 0 };
 	struct timespec t0, t1;
 	uint64_t needed, offered;
 	unsigned i;
@@ -998,15 +1093,22 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 	x->p = p;
 	x->c = c;
 	x->o = o;
+	xpk_reset(x, -1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	params.extra_features = c->offer_add;
 	params.withheld_features = c->offer_remove;
 	params.queue_reset_reads = c->queue_reset_delay;
-	if (vc_pair_open(&x->pair, &vc_rng_device_ops, NULL, &params, NULL, 0) != 0) {
-		fail(x, V_ERROR, NULL, "cannot create the device/driver pair");
+	popts.transport = p->mmio ? VC_TRANSPORT_MMIO : VC_TRANSPORT_PCI;
+	popts.params = &params;
+	x->dev = exec_device_find(c->device);
+	if (!x->dev || vc_pair_open_opts(&x->pair, x->dev->ops, c->device_args[0] ? c->device_args : NULL,
+				       &popts) != 0) {
+		xfail(x, V_ERROR, NULL, "cannot create the %s device/driver pair%s%s", c->device,
+		     c->device_args[0] ? " with device_args " : "", c->device_args);
+		free(x);
 		return;
 	}
-	offered = vpci_offered_features(x->pair.dev);
+	offered = vdev_offered_features(x->pair.core);
 	needed = c->requires | p->features_on;
 	if (needed & ~offered) {
 		o->verdict = V_SKIP;
@@ -1015,13 +1117,29 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 			 (unsigned long long)(needed & ~offered));
 		goto out;
 	}
-	if (vdrv_probe(x->pair.drv, VIRTIO_ID_RNG) != 0) {
-		fail(x, V_FAIL, NULL, "the driver could not probe the device");
+	/* the layout is a matrix dimension: a packed point accepts
+	 * RING_PACKED (SKIP if not offered), a split point never does */
+	if (p->packed) {
+		needed |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+		if (needed & ~offered) {
+			o->verdict = V_SKIP;
+			snprintf(o->message, sizeof(o->message),
+				 "the device does not offer RING_PACKED");
+			goto out;
+		}
+	}
+	x->dev->config(&x->cfg, ((c->accept | p->features_on) & ~p->features_off &
+				 ~VIRTIO_BIT(VIRTIO_F_RING_PACKED)) |
+				(p->packed ? VIRTIO_BIT(VIRTIO_F_RING_PACKED) : 0));
+	if (vdrv_probe(x->pair.drv, x->cfg.device_id) != 0) {
+		xfail(x, V_FAIL, NULL, "the driver could not probe the device");
 		goto out;
 	}
-	vrng_drv_config(&x->cfg, (c->accept | p->features_on) & ~p->features_off);
-	x->cfg.queue_size = p->queue_size;
-	x->cfg.hook = init_hook;
+	if (p->queue_size)
+		x->cfg.queue_size = p->queue_size;
+	x->drv_hook = x->cfg.hook;
+	x->drv_hook_ctx = x->cfg.hook_ctx;
+	x->cfg.hook = chained_hook;
 	x->cfg.hook_ctx = x;
 	if (wants_tracking(c)) {
 		gm_track_enable(x->pair.dev_mem, true);
@@ -1031,7 +1149,7 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 	for (i = 0; i < c->n_steps; i++) {
 		const struct case_step *s = &c->steps[i];
 
-		tracef(x, "step %u (%s, line %u)", i + 1, case_step_name(s->kind), s->pos.line);
+		xtrace(x, "step %u (%s, line %u)", i + 1, case_step_name(s->kind), s->pos.line);
 		if (run_step(x, s) != 0) {
 			o->failed_step = (int)i;
 			break;
@@ -1039,6 +1157,7 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 	}
 out:
 	vc_pair_close(&x->pair);
+	xpk_free(x);
 	free(x);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	o->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

@@ -14,6 +14,8 @@
 
 #include "atomic_file.h"
 #include "case_load.h"
+#include "crash2case.h"
+#include "export_corpus.h"
 #include "report.h"
 #include "runner.h"
 #include "selfcheck.h"
@@ -31,6 +33,8 @@ static const char usage_text[] =
 	"  validate PATH...        load and check case files only\n"
 	"  clauses [OPTIONS] PATH...  run, then print the clause coverage table\n"
 	"  selfcheck               end-to-end check of the reference model\n"
+	"  export-corpus [--out DIR] PATH...  spec cases as fuzz_split_device inputs\n"
+	"  crash2case FILE [--target T] [-o OUT.yaml]  a fuzz input as a regression case\n"
 	"  version                 print the version\n"
 	"\n"
 	"options:\n"
@@ -516,6 +520,10 @@ int main(int argc, char **argv)
 		printf("virtiocheck %s (VIRTIO 1.2)\n", VC_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "export-corpus"))
+		return export_corpus_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "crash2case"))
+		return crash2case_main(argc - 2, argv + 2);
 	if (parse_opts(argc - 2, argv + 2, &o) != 0) {
 		free(o.paths);
 		fputs(usage_text, stderr);

@@ -68,6 +68,8 @@
 
 #include "devices.h"
 #include "gm.h"
+#include "mutate.h"
+#include "neg_ops.h"
 #include "oracle.h"
 #include "vc_pair.h"
 #include "vpci.h"
@@ -288,7 +290,7 @@ static void model_status(uint8_t val)
 		/* subset of the offer, VERSION_1 accepted, nothing this model
 		 * does not implement (the rng device accepts every subset) */
 		if (!(f & ~offered) && !nm.drvf_high && (f & VIRTIO_BIT(VIRTIO_F_VERSION_1)) &&
-		    !(f & VIRTIO_BIT(VIRTIO_F_RING_PACKED))) {
+		    !(f & VDEV_UNIMPLEMENTED_FEATURES)) {
 			/* (NOTIF_CONFIG_DATA needs VERSION_1, which is there) */
 			nm.status |= ST_FOK;
 			nm.negotiated = f;
@@ -362,7 +364,7 @@ static uint64_t findings_total(void)
 
 static void take(struct snap *s)
 {
-	const struct vpci_stats *st = vpci_stats(dev);
+	const struct vdev_stats *st = vpci_stats(dev);
 	const struct vq_dev_stats *qs = vq_dev_stats(vpci_queue(dev, 0));
 
 	s->status = vpci_status(dev);
@@ -1487,6 +1489,10 @@ static void stop_device(void)
 	pr.dev = dev = NULL;
 }
 
+/* This target drives and checks a split ring: the layout features stay out
+ * of the offer (fuzz_packed_device covers the packed layout). */
+#define SPLIT_ONLY (VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_IN_ORDER))
+
 /* Replace the device by one created with other vpci_params: extra or
  * withheld offer bits, a queue reset that takes some reads to finish. */
 static void op_reopen(struct fin *f)
@@ -1516,7 +1522,7 @@ static void op_reopen(struct fin *f)
 	stop_device();
 	params.queue_reset_reads = b % 4;
 	params.extra_features = extra[(b >> 2) % 8];
-	params.withheld_features = withheld[(b >> 5) % 8];
+	params.withheld_features = withheld[(b >> 5) % 8] | SPLIT_ONLY;
 	start_device();
 }
 
@@ -1569,6 +1575,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			n_vstruct++;
 		}
 	}
+	neg_mutator_init();
 	offer0 = offered = vpci_offered_features(dev);
 	qmax = ops->queue_size_max;
 	nq = ops->num_queues;
@@ -1583,8 +1590,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned n_ops;
 
 	memset(&params, 0, sizeof(params));
+	params.withheld_features = SPLIT_ONLY;
 	start_device();
 	for (n_ops = 0; n_ops < MAX_OPS && !fin_done(&f); n_ops++) {
+		/* where this operation ends, as the custom mutator splits inputs */
+		const size_t at = f.off, end = at + neg_op_len(data + at, size - at);
 		uint8_t op = fin_u8(&f);
 
 		switch (op % 16) {
@@ -1627,6 +1637,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 14: op_init(&f); break;
 		default: op_any_bar(&f); break;
 		}
+		ORACLE(f.off == (end < size ? end : size), HARNESS,
+		       "operation 0x%02x at byte %zu read up to %zu; neg_op_len says %zu", op, at,
+		       f.off, end);
 	}
 	stop_device();
 	return 0;

@@ -121,7 +121,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsd_input.h"
 #include "gm.h"
+#include "mutate.h"
 #include "vq_split.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/violation.h"
@@ -148,11 +150,10 @@
 #define AVAIL_NO_INTERRUPT 1u
 #define USED_NO_NOTIFY     1u
 
-#define NREG 4
-#define QMAX 256
-#define NTAB 4
-#define REC_MAX 256
-#define TAB_MAX 264           /* entries written per indirect table */
+#define NREG FSD_NREG
+#define QMAX FSD_QMAX
+#define NTAB FSD_NTAB
+#define TAB_MAX FSD_TAB_MAX   /* entries written per indirect table */
 #define WRITE_CAP 256         /* bytes written per element */
 #define WRITE_BUDGET 1024     /* bytes written per input */
 #define READ_CAP 256          /* bytes read back per element */
@@ -185,12 +186,6 @@ struct world {
 
 static struct world worlds[2];
 
-#define R0_GPA 0x10000ull
-#define R1_GPA 0x12000ull
-#define R2_GPA 0x100000ull
-#define R3_GPA 0x100000000ull
-#define RSZ    0x2000ull
-#define BIG_R3 0x4000000ull
 
 /* ------------------------------------------------------------ findings */
 
@@ -273,30 +268,7 @@ NO_COV static inline uint64_t ld64(const uint8_t *p)
 	return ld32(p) | (uint64_t)ld32(p + 4) << 32;
 }
 #endif
-NO_COV static inline void st16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-NO_COV static inline void st32(uint8_t *p, uint32_t v)
-{
-	st16(p, (uint16_t)v);
-	st16(p + 2, (uint16_t)(v >> 16));
-}
-NO_COV static inline void st64(uint8_t *p, uint64_t v)
-{
-	st32(p, (uint32_t)v);
-	st32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* ------------------------------------------------------------ per input */
-
-struct rec {
-	uint8_t asel, lsel, fb, nb;
-	uint16_t aoff, lval, raw_next, rep;
-	uint32_t raw_len;
-	uint64_t raw_addr;
-};
 
 struct range {
 	uint64_t gpa, len;
@@ -358,8 +330,8 @@ static bool trace; /* VC_SPLIT_TRACE=1: one line per step on stderr */
 			fprintf(stderr, __VA_ARGS__); \
 	} while (0)
 
-static struct rec main_recs[REC_MAX], tab_recs[NTAB][REC_MAX];
-static uint8_t img[16 * TAB_MAX + 16];
+static struct fsd_input input;
+static struct fsd_state ring_state;
 static struct vc_seg ck_segs[2 * QMAX + 2];
 static struct deferred defer_list[QMAX + 1];
 
@@ -522,176 +494,6 @@ NO_COV static uint64_t mark_E(uint64_t gpa, uint64_t len)
 	for (i = 0; i < len; i++)
 		n += span_mark[i];
 	return n;
-}
-
-/* ------------------------------------------------------------ decoding */
-
-NO_COV static void rec_read(struct fin *f, struct rec *r)
-{
-	r->asel = fin_u8(f);
-	r->aoff = fin_u16(f);
-	r->lsel = fin_u8(f);
-	r->lval = fin_u16(f);
-	r->fb = fin_u8(f);
-	r->nb = fin_u8(f);
-	r->raw_addr = (r->asel & 7) == 5 ? fin_u64(f) : 0;
-	r->raw_len = (r->lsel & 7) == 5 ? fin_u32(f) : 0;
-	r->raw_next = r->nb == 0xfa ? fin_u16(f) : 0;
-	r->rep = fin_u8(f);
-	/* mostly short runs; 0xf0..0xff ask for 31, 63, ..., 511 more */
-	r->rep = (uint16_t)(r->rep < 0xf0 ? r->rep & 7 : (r->rep - 0xef) * 32 - 1);
-}
-
-NO_COV static unsigned recs_read(struct fin *f, struct rec *recs)
-{
-	unsigned n = fin_u8(f), k;
-
-	for (k = 0; k < n && !fin_done(f); k++)
-		rec_read(f, &recs[k]);
-	return k;
-}
-
-NO_COV static uint32_t rec_len(const struct rec *r)
-{
-	unsigned idx = (r->asel >> 3) & 3;
-	uint32_t nib = (r->lsel >> 4) & 0xf;
-
-	switch (r->lsel & 7) {
-	case 0: return r->lval & 0xff;
-	case 1: return 0;
-	case 2: return 0xffffffffu;
-	case 3: return r->lval;
-	case 4: return r->lval ? 16u * (r->lval & 0x1ff) + nib : 16u * in.tab_n[idx] + nib;
-	case 5: return r->raw_len;
-	case 6: return (uint32_t)(in.w->r[idx].size - (r->lval & 0xff));
-	default: return (uint32_t)(0u - r->lval);
-	}
-}
-
-NO_COV static uint64_t rec_addr(const struct rec *r, uint32_t len, unsigned j)
-{
-	const struct world *w = in.w;
-	unsigned idx = (r->asel >> 3) & 3;
-	const struct region *g = &w->r[idx];
-	uint64_t a;
-
-	switch (r->asel & 7) {
-	case 0:
-		a = g->gpa + (((uint64_t)r->aoff << (4 * (r->asel >> 5))) % g->size);
-		break;
-	case 1:
-		a = g->gpa + g->size - len;
-		if (r->aoff & 0x8000)
-			a += r->aoff & 0xf;
-		else
-			a -= r->aoff;
-		break;
-	case 2:
-		a = (r->aoff & 1) ? w->hole_last[idx] - (r->aoff >> 1) : w->hole_lo[idx] + (r->aoff >> 1);
-		break;
-	case 3:
-		a = g->gpa + g->size - (r->aoff % 64);
-		break;
-	case 4:
-		a = UINT64_MAX - r->aoff;
-		break;
-	case 5:
-		a = r->raw_addr;
-		break;
-	case 6:
-		a = in.tab_gpa[idx] + ((r->aoff & 0x8000) ? (r->aoff & 0x1f) : 0);
-		break;
-	default:
-		a = in.ring[idx] + (r->aoff & 0x7ff);
-		break;
-	}
-	if (r->lsel & 8)
-		a += (uint64_t)j * len;
-	return a;
-}
-
-NO_COV static uint16_t rec_next(const struct rec *r, unsigned entry, unsigned modulus)
-{
-	if (r->fb & 8)
-		return (uint16_t)(entry + 1);
-	if (r->nb < 0xf8)
-		return (uint16_t)(r->nb % modulus);
-	switch (r->nb) {
-	case 0xf8: return (uint16_t)modulus;
-	case 0xf9: return 0xffff;
-	case 0xfa: return r->raw_next;
-	default: return (uint16_t)(modulus + r->nb - 0xfa);
-	}
-}
-
-NO_COV static unsigned entries_of(const struct rec *recs, unsigned nrec, unsigned cap)
-{
-	unsigned n = 0, k;
-
-	for (k = 0; k < nrec && n < cap; k++)
-		n += (unsigned)umin(recs[k].rep + 1u, cap - n);
-	return n;
-}
-
-/* Descriptor images of recs into img; returns the number of entries. */
-NO_COV static unsigned build(const struct rec *recs, unsigned nrec, unsigned cap, unsigned modulus)
-{
-	unsigned n = 0, k, j;
-
-	for (k = 0; k < nrec && n < cap; k++) {
-		const struct rec *r = &recs[k];
-		uint32_t len = rec_len(r);
-		uint16_t fl = (uint16_t)(r->fb & 7);
-
-		if (r->fb & 0x10)
-			fl |= 0x0008;
-		if (r->fb & 0x20)
-			fl |= 0x0080;
-		if (r->fb & 0x40)
-			fl |= 0x8000;
-		for (j = 0; j <= r->rep && n < cap; j++, n++) {
-			uint8_t *d = img + 16 * n;
-			uint16_t f2 = fl;
-
-			if ((r->fb & 0x80) && 2 * j > r->rep)
-				f2 |= D_WRITE;
-			st64(d, rec_addr(r, len, j));
-			st32(d + 8, len);
-			st16(d + 12, f2);
-			st16(d + 14, rec_next(r, n, modulus));
-		}
-	}
-	return n;
-}
-
-/* ------------------------------------------------------------ placement */
-
-NO_COV static uint64_t place_part(const struct world *w, uint8_t rsel, uint16_t off, uint64_t bytes,
-			   uint64_t align)
-{
-	const struct region *g = &w->r[rsel & 3];
-	uint64_t room = g->size - bytes; /* every part fits in any region */
-
-	return g->gpa + ((off % (room + 1)) & ~(align - 1));
-}
-
-NO_COV static uint64_t table_slot(const struct world *w, unsigned t)
-{
-	return w->r[1].gpa + 0x800ull * t;
-}
-
-NO_COV static uint64_t place_table(unsigned t, uint8_t pk, uint16_t poff, unsigned n)
-{
-	const struct world *w = in.w;
-	unsigned idx = (pk >> 2) & 3;
-	const struct region *g = &w->r[idx];
-
-	switch (pk & 3) {
-	case 0: return table_slot(w, t) + ((pk & 0x10) ? (poff & 0xf) : 0);
-	case 1: return g->gpa + poff % g->size;
-	case 2: return w->hole_lo[idx] + poff;
-	default: return g->gpa + g->size - 16ull * n + (poff & 0xf);
-	}
 }
 
 /* ------------------------------------------------------------ the checker */
@@ -1287,126 +1089,46 @@ NO_COV static void final_checks(void)
 
 /* ------------------------------------------------------------ one input */
 
-NO_COV static void setup(struct fin *f)
+NO_COV static void setup(const struct fsd_input *inp)
 {
-	static uint8_t av[6 + 2 * QMAX];
-	static uint8_t tab_pk[NTAB];
-	static uint16_t tab_poff[NTAB];
-	static unsigned tab_nrec[NTAB];
-	const uint8_t qsel = fin_u8(f), feat = fin_u8(f);
-	struct world *w = &worlds[(feat >> 2) & 1];
+	struct fsd_state *st = &ring_state;
+	struct world *w;
 	struct vq_cfg cfg;
-	uint16_t idx, flags, used_event, raw_idx, raw_flags, cfg_size;
-	unsigned nrec, t, n, k, nent, refuse = 0;
-	uint8_t amode, b;
+	uint16_t idx, flags, used_event, cfg_size;
+	unsigned t, k, refuse = 0;
 	int rc;
 
+	fsd_materialize(inp, st);
+	w = &worlds[st->world];
 	in.w = w;
-	in.size = (uint16_t)(1u << ((qsel & 15) % 9));
-	in.qindex = qsel >> 4;
-	in.event_idx = feat & 1;
-	in.indirect = (feat & 2) != 0;
-	in.notify_off = (feat & 16) != 0;
-	in.bogus = (feat & 32) != 0;
+	in.size = st->size;
+	in.qindex = st->qindex;
+	in.event_idx = st->event_idx;
+	in.indirect = st->indirect;
+	in.notify_off = st->notify_off;
+	in.bogus = st->bogus;
 	in.write_left = WRITE_BUDGET;
 	in.read_budget = F_READ_BUDGET;
-	cfg_size = in.size;
-	if (feat & 128) {
-		uint16_t v = fin_u16(f);
-
-		if (v == 0 || (v & (v - 1)) || v > 32768)
-			cfg_size = v; /* only sizes the device must refuse */
-	}
-	if (feat & 64) {
-		/* raw: region (or hole, rsel & 4) base + offset, neither aligned nor clamped */
-		for (k = 0; k < 3; k++) {
-			uint8_t rs = fin_u8(f);
-			uint16_t off = fin_u16(f);
-
-			in.ring[k] = ((rs & 4) ? w->hole_lo[rs & 3] : w->r[rs & 3].gpa) + off;
-		}
-	} else if (feat & 8) {
-		uint8_t r0 = fin_u8(f);
-		uint16_t o0 = fin_u16(f);
-		uint8_t r1 = fin_u8(f);
-		uint16_t o1 = fin_u16(f);
-		uint8_t r2 = fin_u8(f);
-		uint16_t o2 = fin_u16(f);
-
-		in.ring[0] = place_part(w, r0, o0, 16u * in.size, 16);
-		in.ring[1] = place_part(w, r1, o1, 6 + 2u * in.size, 2);
-		in.ring[2] = place_part(w, r2, o2, 6 + 8u * in.size, 4);
-	} else {
-		in.ring[0] = w->r[2].gpa;
-		in.ring[1] = w->r[2].gpa + 0x1000;
-		in.ring[2] = w->r[2].gpa + 0x1400;
-	}
-	in.ring[3] = in.ring[2] + 4;
+	cfg_size = st->cfg_size;
+	for (k = 0; k < 4; k++)
+		in.ring[k] = st->ring[k];
 	in.desc_h = host_range(w, in.ring[0], 16u * in.size);
 	in.avail_h = host_range(w, in.ring[1], 6 + 2u * in.size);
 	in.used_h = host_range(w, in.ring[2], 6 + 8u * in.size);
-
-	/* decode everything first: addresses may name tables and rings */
-	nrec = recs_read(f, main_recs);
-	in.ntab = fin_u8(f) % (NTAB + 1);
+	in.ntab = st->ntab;
 	for (t = 0; t < NTAB; t++) {
-		tab_nrec[t] = 0;
-		in.tab_n[t] = 0;
-		in.tab_gpa[t] = table_slot(w, t);
+		in.tab_n[t] = st->tab_n[t];
+		in.tab_gpa[t] = st->tab_gpa[t];
 	}
-	for (t = 0; t < in.ntab; t++) {
-		tab_pk[t] = fin_u8(f);
-		tab_poff[t] = fin_u16(f);
-		tab_nrec[t] = recs_read(f, tab_recs[t]);
-		in.tab_n[t] = entries_of(tab_recs[t], tab_nrec[t], TAB_MAX);
-		in.tab_gpa[t] = place_table(t, tab_pk[t], tab_poff[t], in.tab_n[t]);
-	}
-	amode = fin_u8(f);
-	b = fin_u8(f);
-	nent = b > in.size ? b % (in.size + 1u) : b;
-	used_event = fin_u16(f);
-	raw_idx = fin_u16(f);
-	raw_flags = fin_u16(f);
-	memset(av, 0, 6 + 2u * in.size);
-	for (k = 0; k < nent && !fin_done(f); k++) {
-		uint8_t e = fin_u8(f);
-		uint16_t head;
-
-		if (e < 0xf8)
-			head = (uint16_t)(e % in.size);
-		else if (e == 0xf8)
-			head = in.size;
-		else if (e == 0xf9)
-			head = 0xffff;
-		else if (e == 0xfa)
-			head = (uint16_t)(in.size + 1);
-		else
-			head = e;
-		st16(av + 4 + 2 * k, head);
-	}
-	switch (amode & 3) {
-	case 0: idx = (uint16_t)nent; break;
-	case 1: idx = raw_idx; break;
-	case 2: idx = (uint16_t)(0xffff - (raw_idx & 0xff)); break;
-	default: idx = (uint16_t)(nent + 1); break;
-	}
-	switch ((amode >> 2) & 3) {
-	case 1: flags = AVAIL_NO_INTERRUPT; break;
-	case 2: flags = raw_flags; break;
-	default: flags = 0; break;
-	}
-	st16(av, flags);
-	st16(av + 2, idx);
-	st16(av + 4 + 2u * in.size, used_event);
+	idx = st->avail_idx;
+	flags = st->avail_flags;
+	used_event = st->used_event;
 
 	/* the driver writes its rings */
-	n = build(main_recs, nrec, in.size, in.size);
-	drv_write(w, in.ring[0], img, 16ull * n);
-	for (t = 0; t < in.ntab; t++) {
-		n = build(tab_recs[t], tab_nrec[t], TAB_MAX, in.tab_n[t] ? in.tab_n[t] : 1);
-		drv_write(w, in.tab_gpa[t], img, 16ull * n);
-	}
-	drv_write(w, in.ring[1], av, 6 + 2u * in.size);
+	drv_write(w, in.ring[0], st->desc_img, 16ull * st->n_desc);
+	for (t = 0; t < in.ntab; t++)
+		drv_write(w, in.tab_gpa[t], st->tab_img[t], 16ull * st->tab_written[t]);
+	drv_write(w, in.ring[1], st->avail_img, 6 + 2u * in.size);
 	if (in.used_h)
 		dirty_add(in.used_h, 6 + 8u * in.size);
 	E_add(in.ring[2], 6 + 8u * in.size);
@@ -1489,11 +1211,11 @@ NO_COV static void setup(struct fin *f)
 		F_add(FK_TABLE, in.tab_gpa[t], 16ull * in.tab_n[t], true);
 }
 
-NO_COV static void run(struct fin *f)
+NO_COV static void run(const struct fsd_input *inp)
 {
-	const uint8_t bkind = fin_u8(f), bat = fin_u8(f);
-	const uint32_t bval = fin_u32(f);
-	const uint8_t order = fin_u8(f);
+	const uint8_t bkind = inp->bkind, bat = inp->bat;
+	const uint32_t bval = inp->bval;
+	const uint8_t order = inp->order;
 	bool bogus_done = !in.bogus;
 	unsigned ndef = 0, p, k;
 
@@ -1505,8 +1227,8 @@ NO_COV static void run(struct fin *f)
 
 		if (pop_step(&e, &c) != VC_POP_OK)
 			break;
-		act = fin_u8(f);
-		val = fin_u8(f);
+		act = p < inp->nact ? inp->act[p] : 0;
+		val = p < inp->nact ? inp->val[p] : 0;
 		/* the device must never write what it reads */
 		for (s = 0; s < c.nseg - c.n_w && in.read_budget && in.w->tracked; s++) {
 			uint32_t m = (uint32_t)umin(ck_segs[s].len, in.read_budget);
@@ -1573,10 +1295,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*cb)(const uint8_t *, size_t))
 	__attribute__((weak));
 
-NO_COV static void world_init(struct world *w, const char *name, uint64_t r3_size, bool tracked)
+NO_COV static void world_init(struct world *w, const char *name, bool tracked)
 {
+	const struct fsd_layout *l = fsd_layout(w == &worlds[1]);
 	const struct gm_region_spec spec[NREG] = {
-		{ R0_GPA, RSZ }, { R1_GPA, RSZ }, { R2_GPA, RSZ }, { R3_GPA, r3_size },
+		{ l->r_gpa[0], l->r_size[0] }, { l->r_gpa[1], l->r_size[1] },
+		{ l->r_gpa[2], l->r_size[2] }, { l->r_gpa[3], l->r_size[3] },
 	};
 	unsigned i;
 
@@ -1599,15 +1323,9 @@ NO_COV static void world_init(struct world *w, const char *name, uint64_t r3_siz
 			exit(1);
 		}
 	}
-	w->hole_lo[0] = 0;
-	w->hole_last[0] = w->r[0].gpa - 1;
-	for (i = 1; i < NREG; i++) {
-		/* R0 and R1 touch: the hole after R1 stands in for the one between */
-		unsigned a = i == 1 ? 1 : i;
-		unsigned b = i == 1 ? 2 : i + 1;
-
-		w->hole_lo[i] = w->r[a].gpa + w->r[a].size;
-		w->hole_last[i] = b < NREG ? w->r[b].gpa - 1 : UINT64_MAX;
+	for (i = 0; i < NREG; i++) {
+		w->hole_lo[i] = l->hole_lo[i];
+		w->hole_last[i] = l->hole_last[i];
 	}
 }
 
@@ -1618,17 +1336,54 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	world_init(&worlds[0], "S (tracked)", RSZ, true);
-	world_init(&worlds[1], "B (64 MiB above 4 GiB)", BIG_R3, false);
+	world_init(&worlds[0], "S (tracked)", true);
+	world_init(&worlds[1], "B (64 MiB above 4 GiB)", false);
 	full_check_always = full ? atoi(full) != 0 : !LLVMFuzzerRunDriver;
+	fsd_mutator_init();
 	trace = tr && atoi(tr) != 0;
 	return 0;
 }
 
+/*
+ * Replay builds only: the input re-encoded by fsd_encode (what the custom
+ * mutator and export-corpus write) makes the same ring state and the same
+ * completion plan.
+ */
+NO_COV static void codec_check(const struct fsd_input *a)
+{
+	static struct fsd_input b, c;
+	static struct fsd_state sb;
+	static uint8_t buf[1 << 16];
+	const struct fsd_state *sa = &ring_state;
+	size_t n;
+	unsigned t;
+	bool same;
+
+	b = *a;
+	fsd_normalize(&b);
+	n = fsd_encode(&b, buf, sizeof(buf));
+	ORACLE(n > 0, HARNESS, "fsd_encode: input does not fit %zu bytes", sizeof(buf));
+	fsd_decode(buf, n, &c);
+	fsd_materialize(&c, &sb);
+	same = sa->world == sb.world && sa->size == sb.size && sa->qindex == sb.qindex &&
+	       sa->cfg_size == sb.cfg_size && sa->event_idx == sb.event_idx &&
+	       sa->indirect == sb.indirect && sa->notify_off == sb.notify_off &&
+	       sa->bogus == sb.bogus && !memcmp(sa->ring, sb.ring, sizeof(sa->ring)) &&
+	       sa->n_desc == sb.n_desc && !memcmp(sa->desc_img, sb.desc_img, 16u * sa->n_desc) &&
+	       sa->ntab == sb.ntab && !memcmp(sa->avail_img, sb.avail_img, 6 + 2u * sa->size) &&
+	       a->bkind == c.bkind && a->bat == c.bat && a->bval == c.bval && a->order == c.order;
+	for (t = 0; same && t < sa->ntab; t++)
+		same = sa->tab_gpa[t] == sb.tab_gpa[t] && sa->tab_n[t] == sb.tab_n[t] &&
+		       sa->tab_written[t] == sb.tab_written[t] &&
+		       !memcmp(sa->tab_img[t], sb.tab_img[t], 16u * sa->tab_written[t]);
+	for (t = 0; same && t < FSD_ACT_MAX; t++)
+		same = (t < a->nact ? a->act[t] : 0) == (t < c.nact ? c.act[t] : 0) &&
+		       (t < a->nact ? a->val[t] : 0) == (t < c.nact ? c.val[t] : 0);
+	ORACLE(same, HARNESS, "the re-encoded input (%zu bytes) makes another ring state", n);
+}
+
 NO_COV int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fin f = { data, size, 0 };
-
 	fast_reset();
 	memset(&in, 0, sizeof(in));
 	n_E = 0;
@@ -1638,10 +1393,13 @@ NO_COV int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sink.n = 0;
 	in.full = full_check_always || input_hash(data, size) >> 57 == 0;
 
-	setup(&f);
+	fsd_decode(data, size, &input);
+	setup(&input);
+	if (!LLVMFuzzerRunDriver)
+		codec_check(&input);
 	if (in.refused)
 		return 0;
-	run(&f);
+	run(&input);
 	final_checks();
 	return 0;
 }

@@ -189,6 +189,11 @@ for t in $TARGETS; do
 	if [ "$t" = fuzz_case_loader ]; then
 		extra="$OBJ/vc_catalogue_locator.o"
 	fi
+	# the target's own extra sources (custom mutators): set(VC_FUZZ_EXTRA_<t> ...)
+	for s in $(cmake_list "VC_FUZZ_EXTRA_$t" "$SRC/fuzz/CMakeLists.txt"); do
+		compile "$SRC/fuzz/$s" "$OBJ/${t}_${s%.c}.o"
+		extra="$extra $OBJ/${t}_${s%.c}.o"
+	done
 	compile "$SRC/fuzz/$t.c" "$OBJ/$t.o" "-DVC_SOURCE_DIR=\"$OUT\""
 	echo "  LD $OUT/$t"
 	# shellcheck disable=SC2086
