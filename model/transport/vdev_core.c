@@ -527,11 +527,13 @@ void vdev_config_write(vdev_t *d, uint32_t off, unsigned width, uint32_t val)
 
 	if (width > 4 || off > d->ops->config_size || width > d->ops->config_size - off)
 		return;
-	if (!(d->status & VIRTIO_STATUS_FEATURES_OK)) {
+	/* drivernormative: Device Initialization -- no device config writes
+	 * before FEATURES_OK. Recorded, but still handed to the device: some
+	 * fields must work on an unconfigured device (console emerg_wr,
+	 * 5.3.5.1), and a device ignores what it does not take yet. */
+	if (!(d->status & VIRTIO_STATUS_FEATURES_OK))
 		vdev_finding(d, VC_SEV_RECORD, CL_DRV_INIT, VC_NO_QUEUE,
-			     "device config written before FEATURES_OK; ignored");
-		return;
-	}
+			     "device config written before FEATURES_OK");
 	if (d->ops->config_write)
 		d->ops->config_write(d->dev, off, buf, width);
 }
