@@ -4,11 +4,10 @@
  * (possibly hostile) driver, the reference driver's operations, the backing
  * store, and -- as a hostile device -- rewritten answers.
  *
- * The device is the built-in one behind a shim of its host services: the
- * shim passes everything through, except that blk_device_answer arms it to
- * replace the status byte and/or the used len of the next completion. That
- * is how a case makes the device answer what the reference driver must
- * refuse; the device's own logic is untouched.
+ * The device is the built-in one; blk_device_answer arms its test hook
+ * (vc_blk_override_next_answer) to replace the status byte and/or the used
+ * len of its next completion. That is how a case makes the device answer
+ * what the reference driver must refuse; the device still does the work.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,157 +21,6 @@
 #include "exec_priv.h"
 
 #define SECTOR VIRTIO_BLK_SECTOR_SIZE
-
-/* ------------------------------------------------------ the device shim */
-
-struct blk_shim {
-	struct vc_host_ops ops;         /* what the device is given */
-	const struct vc_host_ops *host; /* the real host services */
-	void *h;
-	void *dev;
-	struct blk_shim *next;
-	bool arm_status, arm_len;
-	uint8_t status;
-	uint32_t len;
-};
-
-static struct blk_shim *shims; /* one per device instance */
-
-static struct blk_shim *shim_of(void *dev)
-{
-	struct blk_shim *s;
-
-	for (s = shims; s; s = s->next)
-		if (s->dev == dev)
-			return s;
-	return NULL;
-}
-
-static int sh_mem_read(void *h, uint64_t gpa, void *dst, uint64_t len)
-{
-	struct blk_shim *s = h;
-
-	return s->host->mem_read(s->h, gpa, dst, len);
-}
-
-static int sh_mem_write(void *h, uint64_t gpa, const void *src, uint64_t len)
-{
-	struct blk_shim *s = h;
-
-	return s->host->mem_write(s->h, gpa, src, len);
-}
-
-static int sh_queue_pop(void *h, uint16_t q, struct vc_elem *e)
-{
-	struct blk_shim *s = h;
-
-	return s->host->queue_pop(s->h, q, e);
-}
-
-static uint64_t sh_elem_read(void *h, const struct vc_elem *e, uint64_t off, void *dst,
-			     uint64_t len)
-{
-	struct blk_shim *s = h;
-
-	return s->host->elem_read(s->h, e, off, dst, len);
-}
-
-/* The status byte is the last writable byte: an armed shim replaces it
- * after the device wrote it. */
-static uint64_t sh_elem_write(void *h, const struct vc_elem *e, uint64_t off, const void *src,
-			      uint64_t len)
-{
-	struct blk_shim *s = h;
-	uint64_t n = s->host->elem_write(s->h, e, off, src, len);
-
-	if (s->arm_status && e->writable_bytes && off + n == e->writable_bytes && n)
-		s->host->elem_write(s->h, e, e->writable_bytes - 1, &s->status, 1);
-	return n;
-}
-
-static int sh_queue_push(void *h, uint16_t q, const struct vc_elem *e, uint32_t written)
-{
-	struct blk_shim *s = h;
-
-	if (s->arm_len)
-		written = s->len;
-	s->arm_status = false;
-	s->arm_len = false;
-	return s->host->queue_push(s->h, q, e, written);
-}
-
-static void sh_queue_flush(void *h, uint16_t q)
-{
-	struct blk_shim *s = h;
-
-	s->host->queue_flush(s->h, q);
-}
-
-static void sh_config_changed(void *h)
-{
-	struct blk_shim *s = h;
-
-	s->host->config_changed(s->h);
-}
-
-static void sh_fail(void *h, const char *clause, const char *msg)
-{
-	struct blk_shim *s = h;
-
-	s->host->fail(s->h, clause, msg);
-}
-
-static void *shim_create(const struct vc_host_ops *host, void *host_ctx, const char *args)
-{
-	struct blk_shim *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->host = host;
-	s->h = host_ctx;
-	s->ops = *host;
-	s->ops.mem_read = sh_mem_read;
-	s->ops.mem_write = sh_mem_write;
-	s->ops.queue_pop = sh_queue_pop;
-	s->ops.elem_read = sh_elem_read;
-	s->ops.elem_write = sh_elem_write;
-	s->ops.queue_push = sh_queue_push;
-	s->ops.queue_flush = sh_queue_flush;
-	s->ops.config_changed = sh_config_changed;
-	s->ops.fail = sh_fail;
-	s->dev = vc_blk_device_ops.create(&s->ops, s, args);
-	if (!s->dev) {
-		free(s);
-		return NULL;
-	}
-	s->next = shims;
-	shims = s;
-	return s->dev;
-}
-
-static void shim_destroy(void *dev)
-{
-	struct blk_shim **pp, *s;
-
-	vc_blk_device_ops.destroy(dev);
-	for (pp = &shims; (s = *pp); pp = &s->next)
-		if (s->dev == dev) {
-			*pp = s->next;
-			free(s);
-			return;
-		}
-}
-
-/* vc_blk_device_ops with create and destroy through the shim */
-static struct vc_device_ops shim_device_ops;
-
-__attribute__((constructor))
-static void shim_device_ops_init(void)
-{
-	shim_device_ops = vc_blk_device_ops;
-	shim_device_ops.create = shim_create;
-	shim_device_ops.destroy = shim_destroy;
-}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -506,14 +354,12 @@ static int do_backing_write(struct xstate *x, const struct step_blk *b)
 
 static int do_device_answer(struct xstate *x, const struct step_blk *b)
 {
-	struct blk_shim *s = shim_of(blk_dev(x));
+	int status = b->answer_status ? b->answer_status_val : -1;
+	int64_t used_len = b->answer_len ? (int64_t)b->answer_len_val : -1;
 
-	if (!s)
-		return xfail(x, V_ERROR, NULL, "case error: the blk device is not the shimmed model");
-	s->arm_status = b->answer_status;
-	s->status = b->answer_status_val;
-	s->arm_len = b->answer_len;
-	s->len = b->answer_len_val;
+	if (vc_blk_override_next_answer(blk_dev(x), status, used_len) != 0)
+		return xfail(x, V_ERROR, NULL,
+			     "case error: the blk device is not the built-in model");
 	if (b->answer_status)
 		xtrace(x, "  the device's next answer: status byte 0x%02x", b->answer_status_val);
 	if (b->answer_len)
@@ -683,5 +529,5 @@ static void blk_config(struct vdrv_config *cfg, uint64_t wanted)
 }
 
 const struct exec_device exec_blk_device = {
-	.name = "blk", .ops = &shim_device_ops, .config = blk_config, .live = blk_live,
+	.name = "blk", .ops = &vc_blk_device_ops, .config = blk_config, .live = blk_live,
 };

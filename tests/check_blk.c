@@ -887,6 +887,77 @@ START_TEST(device_writes_only_writable_bytes)
 }
 END_TEST
 
+/* The test hook vc_blk_override_next_answer: the next completion only reports
+ * the armed status byte and/or used len; the device does the work and counts
+ * its own status; the completion after it is the device's own again. */
+START_TEST(override_next_answer_once)
+{
+	const uint64_t sector = 7;
+	const struct vc_blk_stats *st;
+	uint8_t data[SECT];
+	struct raw_answer a;
+	int i;
+
+	open_blk(NULL, F_ALL, 1);
+	st = stats();
+	pattern(data, SECT, 9);
+	ck_assert_int_eq(vc_blk_backing_write(dev(), sector * SECT, data, SECT), 0);
+
+	/* refused: not a blk instance, values out of range */
+	ck_assert_int_eq(vc_blk_override_next_answer(NULL, 3, -1), -1);
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), 256, -1), -1);
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), -2, -1), -1);
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), -1, -2), -1);
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), -1, (int64_t)UINT32_MAX + 1), -1);
+	/* a refused call arms nothing */
+	a = raw(0, VIRTIO_BLK_T_IN, sector, NULL, 0, SECT + 1);
+	assert_answer(&a, VIRTIO_BLK_S_OK, SECT + 1);
+
+	/* the status byte: the data is read as usual, the statistics keep
+	 * the device's own status */
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), 0x42, -1), 0);
+	a = raw(0, VIRTIO_BLK_T_IN, sector, NULL, 0, SECT + 1);
+	assert_answer(&a, 0x42, SECT + 1);
+	ck_assert_mem_eq(a.in, data, SECT);
+	ck_assert_uint_eq(st->requests[VC_BLK_SLOT_IN][VIRTIO_BLK_S_OK], 2);
+	a = raw(0, VIRTIO_BLK_T_IN, sector, NULL, 0, SECT + 1);
+	assert_answer(&a, VIRTIO_BLK_S_OK, SECT + 1);
+
+	/* OK for a request the device refused: nothing is written */
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), VIRTIO_BLK_S_OK, -1), 0);
+	a = raw(0, VIRTIO_BLK_T_IN, CAP_DEFAULT, NULL, 0, SECT + 1);
+	assert_answer(&a, VIRTIO_BLK_S_OK, SECT + 1);
+	ck_assert_uint_eq(st->requests[VC_BLK_SLOT_IN][VIRTIO_BLK_S_IOERR], 1);
+	a = raw(0, VIRTIO_BLK_T_IN, CAP_DEFAULT, NULL, 0, SECT + 1);
+	assert_answer(&a, VIRTIO_BLK_S_IOERR, SECT + 1);
+
+	/* the used len, short of the status byte */
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), -1, SECT), 0);
+	a = raw(0, VIRTIO_BLK_T_IN, sector, NULL, 0, SECT + 1);
+	ck_assert_int_eq(a.rc, 1);
+	ck_assert_uint_eq(a.used, SECT);
+	ck_assert_uint_eq(a.status, VIRTIO_BLK_S_OK);
+	a = raw(0, VIRTIO_BLK_T_IN, sector, NULL, 0, SECT + 1);
+	assert_answer(&a, VIRTIO_BLK_S_OK, SECT + 1);
+
+	/* both at once; then a later call replaces an earlier one */
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), VIRTIO_BLK_S_UNSUPP, 0), 0);
+	a = raw(0, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 1);
+	ck_assert_int_eq(a.rc, 1);
+	ck_assert_uint_eq(a.used, 0);
+	ck_assert_uint_eq(a.status, VIRTIO_BLK_S_UNSUPP);
+	ck_assert_uint_eq(st->requests[VC_BLK_SLOT_FLUSH][VIRTIO_BLK_S_OK], 1);
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), 0x80, 1), 0);
+	ck_assert_int_eq(vc_blk_override_next_answer(dev(), -1, -1), 0);
+	for (i = 0; i < 2; i++) {
+		a = raw(0, VIRTIO_BLK_T_IN, sector, NULL, 0, SECT + 1);
+		assert_answer(&a, VIRTIO_BLK_S_OK, SECT + 1);
+		ck_assert_mem_eq(a.in, data, SECT);
+	}
+	ck_assert_uint_eq(st->requests[VC_BLK_SLOT_IN][VIRTIO_BLK_S_OK], 7);
+}
+END_TEST
+
 struct bad_frame {
 	const char *name;
 	uint32_t out_len;
@@ -1329,6 +1400,7 @@ static Suite *blk_suite(void)
 	tcase_add_loop_test(tc, header_split_at_every_byte, 0, 64);
 	tcase_add_test(tc, no_framing_assumptions);
 	tcase_add_test(tc, device_writes_only_writable_bytes);
+	tcase_add_test(tc, override_next_answer_once);
 	tcase_add_loop_test(tc, malformed_request_needs_reset, 0,
 			    (int)(sizeof(bad_frames) / sizeof(bad_frames[0])));
 	suite_add_tcase(s, tc);

@@ -32,7 +32,9 @@
  * header cannot be answered: that is reported through the host's fail(). All
  * other faults are answered with the status byte. The device always writes
  * every writable byte (data, zero-fill for what it did not produce, status),
- * so the used len is the writable length and covers the status byte.
+ * so the used len is the writable length and covers the status byte --
+ * unless a test armed vc_blk_override_next_answer(), which replaces the
+ * status byte the driver sees and/or the used len of one completion.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,6 +91,11 @@ struct blk_dev {
 	bool features_ok;
 	uint8_t writeback;
 	struct vc_blk_stats stats;
+
+	/* vc_blk_override_next_answer(): the next completion's status byte
+	 * and used len, -1 for the device's own; cleared by that completion */
+	int answer_status;
+	int64_t answer_len;
 
 	struct virtio_blk_discard_write_zeroes segs[BLK_SEG_LIMIT];
 	uint8_t bounce[BLK_BOUNCE];
@@ -546,6 +553,8 @@ static void *blk_create(const struct vc_host_ops *host, void *h, const char *arg
 	d->host = host;
 	d->h = h;
 	d->fd = -1;
+	d->answer_status = -1;
+	d->answer_len = -1;
 	if (parse_args(&d->p, args) != 0 || open_backing(d) != 0) {
 		blk_destroy(d);
 		return NULL;
@@ -893,7 +902,8 @@ static int handle(struct blk_dev *d, uint16_t q, const struct vc_elem *e)
 {
 	struct virtio_blk_req_hdr hdr;
 	struct blk_req r = { .e = e };
-	uint8_t status;
+	uint8_t status, answer;
+	uint32_t used;
 
 	/* drivernormative: Block Device / Device Operation -- a request is a
 	 * whole device-readable header (in any descriptors), data and a
@@ -915,14 +925,20 @@ static int handle(struct blk_dev *d, uint16_t q, const struct vc_elem *e)
 	r.data_out = e->readable_bytes - HDR_BYTES;
 	r.data_in = e->writable_bytes - 1;
 	status = dispatch(d, &r);
-	if (finish(d, &r, status) != 0) {
+	/* the test hook rewrites what the driver sees; the work and the
+	 * statistics are the device's own */
+	answer = d->answer_status >= 0 ? (uint8_t)d->answer_status : status;
+	if (finish(d, &r, answer) != 0) {
 		d->stats.malformed++;
 		d->host->fail(d->h, CL_DRV_BLK_OP, "request buffer not writable as posted");
 		return -1;
 	}
 	d->stats.requests[vc_blk_type_slot(r.type)][status]++;
 	d->stats.per_queue[q]++;
-	d->host->queue_push(d->h, q, e, (uint32_t)e->writable_bytes);
+	used = d->answer_len >= 0 ? (uint32_t)d->answer_len : (uint32_t)e->writable_bytes;
+	d->answer_status = -1;
+	d->answer_len = -1;
+	d->host->queue_push(d->h, q, e, used);
 	return 0;
 }
 
@@ -995,6 +1011,19 @@ const struct vc_blk_stats *vc_blk_stats(void *dev)
 	struct blk_dev *d = as_blk(dev);
 
 	return d ? &d->stats : NULL;
+}
+
+/* ------------------------------------------------------------ test hook */
+
+int vc_blk_override_next_answer(void *dev, int status, int64_t used_len)
+{
+	struct blk_dev *d = as_blk(dev);
+
+	if (!d || status < -1 || status > 0xff || used_len < -1 || used_len > UINT32_MAX)
+		return -1;
+	d->answer_status = status;
+	d->answer_len = used_len;
+	return 0;
 }
 
 const struct vc_device_ops vc_blk_device_ops = {

@@ -179,4 +179,17 @@ uint64_t vc_blk_capacity(void *dev);
 int vc_blk_writeback(void *dev);
 const struct vc_blk_stats *vc_blk_stats(void *dev);
 
+/* Test hook: the device as a hostile one. The next request the device
+ * completes (on any queue) reports status (0..255; -1: the device's own) in
+ * its status byte, written where the device writes it, and/or used_len
+ * (0..UINT32_MAX; -1: the writable length) as its used len, passed to the
+ * host's queue_push as is (the host refuses one beyond the writable bytes).
+ * The device does the request's work as usual and counts it in vc_blk_stats
+ * with its own status. One-shot: that completion disarms it, and each call
+ * replaces what an earlier one armed (-1, -1 disarms). Requests the device
+ * cannot answer (fail()) do not consume it; a reset does not clear it.
+ * 0, or -1 when dev is not a blk instance or a value is out of range
+ * (nothing changes then). */
+int vc_blk_override_next_answer(void *dev, int status, int64_t used_len);
+
 #endif
