@@ -61,14 +61,21 @@ static struct vq_id_entry *id_find(vq_dev_t *vq, uint16_t id)
 	return NULL;
 }
 
-static void id_insert(vq_dev_t *vq, uint16_t id, uint16_t ndesc, uint64_t writable)
+/* Record id as outstanding in one probe of the table: false (and nothing
+ * recorded) when it already is. */
+static bool id_claim(vq_dev_t *vq, uint16_t id, uint16_t ndesc, uint64_t writable)
 {
 	uint32_t i = id_hash(vq, id);
 
-	while (vq->ids[i].used)
+	/* the table is never full: at most size ids, 2 * size entries */
+	while (vq->ids[i].used) {
+		if (vq->ids[i].id == id)
+			return false;
 		i = (i + 1) & vq->ids_mask;
+	}
 	vq->ids[i] = (struct vq_id_entry){ .writable = writable, .id = id, .ndesc = ndesc,
 					   .used = true };
+	return true;
 }
 
 /* linear probing removal: shift back later entries of the cluster */
@@ -124,10 +131,10 @@ int vq_packed_dev_enable(vq_dev_t *vq)
 		     (unsigned long long)cfg->device);
 	while (cap < 2u * cfg->size)
 		cap <<= 1;
-	vq->segs = calloc(2u * cfg->size, sizeof(*vq->segs));
-	vq->ids = calloc(cap, sizeof(*vq->ids));
-	vq->order = calloc(cfg->size, sizeof(*vq->order));
-	vq->staged = calloc(cfg->size, sizeof(*vq->staged));
+	vq->segs = vq_zalloc(2u * cfg->size, sizeof(*vq->segs));
+	vq->ids = vq_zalloc(cap, sizeof(*vq->ids));
+	vq->order = vq_zalloc(cfg->size, sizeof(*vq->order));
+	vq->staged = vq_zalloc(cfg->size, sizeof(*vq->staged));
 	if (!vq->segs || !vq->ids || !vq->order || !vq->staged) {
 		report(vq, VC_SEV_FATAL, CL_HARNESS_LIMIT, VC_NO_INDEX, "out of host memory");
 		return -1;
@@ -364,10 +371,9 @@ int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 		}
 	}
 
-	if (id_find(vq, id))
+	if (!id_claim(vq, id, (uint16_t)count, w.wbytes))
 		FAIL(vq, CL_DRV_PDESC, id,
 		     "buffer id %u made available again while still outstanding", id);
-	id_insert(vq, id, (uint16_t)count, w.wbytes);
 	if (vq->cfg.in_order)
 		vq_order_push(vq->order, size, vq->order_head, &vq->order_n, id);
 	vq->ring_busy += count;

@@ -55,16 +55,16 @@ int vq_packed_drv_setup(vq_drv_t *vq, uint64_t indirect_pool, uint16_t indirect_
 			return -1;
 		vq->ind_pool = indirect_pool;
 		vq->ind_max = indirect_max;
-		vq->ind_shadow = calloc((size_t)size * indirect_max, sizeof(*vq->ind_shadow));
+		vq->ind_shadow = vq_zalloc((size_t)size * indirect_max, sizeof(*vq->ind_shadow));
 		if (!vq->ind_shadow)
 			return -1;
 	}
-	vq->shadow = calloc(size, sizeof(*vq->shadow));
-	vq->heads = calloc(size, sizeof(*vq->heads));
-	vq->free_ids = calloc(size, sizeof(*vq->free_ids));
-	vq->pend = calloc(size, sizeof(*vq->pend));
+	vq->shadow = vq_zalloc(size, sizeof(*vq->shadow));
+	vq->heads = vq_zalloc(size, sizeof(*vq->heads));
+	vq->free_ids = vq_zalloc(size, sizeof(*vq->free_ids));
+	vq->pend = vq_zalloc(size, sizeof(*vq->pend));
 	if (cfg->in_order)
-		vq->order = calloc(size, sizeof(*vq->order));
+		vq->order = vq_zalloc(size, sizeof(*vq->order));
 	if (!vq->shadow || !vq->heads || !vq->free_ids || !vq->pend ||
 	    (cfg->in_order && !vq->order))
 		return -1;
@@ -83,13 +83,11 @@ int vq_packed_drv_setup(vq_drv_t *vq, uint64_t indirect_pool, uint16_t indirect_
 	return 0;
 }
 
-static void put_desc(struct pvirtq_desc *d, struct shadow_desc *s, uint64_t addr, uint32_t len,
-		     uint16_t id, uint16_t flags)
+/* one descriptor and its shadow; the ring's flags are stored apart */
+static inline void put_desc(struct pvirtq_desc *d, struct shadow_desc *s, uint64_t addr,
+			    uint32_t len, uint16_t id, uint16_t flags)
 {
-	s->addr = addr;
-	s->len = len;
-	s->flags = flags;
-	s->next = id;
+	*s = (struct shadow_desc){ .addr = addr, .len = len, .flags = flags, .next = id };
 	d->addr = cpu_to_le64(addr);
 	d->len = cpu_to_le32(len);
 	d->id = cpu_to_le16(id);
@@ -99,24 +97,23 @@ int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 		      const struct vq_buf *in, unsigned n_in, void *token, bool indirect)
 {
 	const uint32_t size = vq->cfg.size;
-	unsigned total = n_out + n_in, k;
-	uint64_t bytes = 0, writable = 0;
-	uint32_t nslots = indirect ? 1 : total;
-	uint16_t id, slot = vq->avail_slot, first = vq->avail_slot;
+	const unsigned total = n_out + n_in;
+	uint64_t readable = 0, writable = 0;
+	const uint32_t nslots = indirect ? 1 : total;
+	const uint16_t first = vq->avail_slot;
+	uint16_t id, slot = first, fl0;
 	bool wrap = vq->avail_wrap;
-	struct head_state *h;
+	unsigned k;
 
-	if (!vq->ready || vq->broken || total == 0 || total > size)
+	/* n_out and n_in each bounded too: their sum cannot wrap around */
+	if (!vq->ready || vq->broken || n_out > size || n_in > size || total == 0 || total > size)
 		return -1;
-	for (k = 0; k < total; k++) {
-		const struct vq_buf *b = k < n_out ? &out[k] : &in[k - n_out];
-
-		bytes += b->len;
-		if (k >= n_out)
-			writable += b->len;
-	}
+	for (k = 0; k < n_out; k++)
+		readable += out[k].len;
+	for (k = 0; k < n_in; k++)
+		writable += in[k].len;
 	/* used len is 32 bits: keep a buffer within 2^32 bytes */
-	if (bytes > (1ull << 32))
+	if (readable + writable > (1ull << 32))
 		return -1;
 	/* drivernormative: Indirect Descriptors -- only if negotiated */
 	if (indirect && (!vq->cfg.indirect || total > vq->ind_max))
@@ -126,7 +123,6 @@ int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 	if (!vq->n_free_ids || vq->num_free < nslots)
 		return -1;
 	id = vq->free_ids[--vq->n_free_ids];
-	h = &vq->heads[id];
 
 	if (indirect) {
 		struct pvirtq_desc *table =
@@ -141,45 +137,47 @@ int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 			put_desc(&table[k], &stab[k], b->gpa, b->len, 0, fl);
 			table[k].flags = cpu_to_le16(fl);
 		}
-		put_desc(&vq->ring[slot], &vq->shadow[slot],
-			 vq->ind_pool + 16ull * id * vq->ind_max, (uint32_t)(16u * total), id,
-			 (uint16_t)(VIRTQ_DESC_F_INDIRECT | pvirtq_avail_flags(wrap)));
-		vq->pend[vq->n_pend] = (struct vq_pending_head){ slot, vq->shadow[slot].flags, id };
+		fl0 = (uint16_t)(VIRTQ_DESC_F_INDIRECT | pvirtq_avail_flags(wrap));
+		put_desc(&vq->ring[slot], &vq->shadow[slot], vq->ind_pool + 16ull * id * vq->ind_max,
+			 (uint32_t)(16u * total), id, fl0);
 		if (++slot == size) {
 			slot = 0;
 			wrap = !wrap;
 		}
-		h->n_indirect = (uint16_t)total;
 	} else {
+		uint16_t avail = pvirtq_avail_flags(wrap);
+
+		/* the id goes into every descriptor; the device reads it from
+		 * the last. The first one's flags wait for kick_prepare. */
+		fl0 = 0;
 		for (k = 0; k < total; k++) {
 			const struct vq_buf *b = k < n_out ? &out[k] : &in[k - n_out];
 			uint16_t fl = (uint16_t)((k >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
 						 (k + 1 < total ? VIRTQ_DESC_F_NEXT : 0) |
-						 pvirtq_avail_flags(wrap));
+						 avail);
 
-			/* the id goes into every descriptor; the device reads
-			 * it from the last */
 			put_desc(&vq->ring[slot], &vq->shadow[slot], b->gpa, b->len, id, fl);
 			if (k == 0)
-				vq->pend[vq->n_pend] = (struct vq_pending_head){ slot, fl, id };
+				fl0 = fl;
 			else
 				le16_store_once(&vq->ring[slot].flags, fl);
 			if (++slot == size) {
 				slot = 0;
 				wrap = !wrap;
+				avail = pvirtq_avail_flags(wrap);
 			}
 		}
-		h->n_indirect = 0;
 	}
-	vq->n_pend++;
-	h->token = token;
-	h->writable = writable;
-	h->ndesc = (uint16_t)nslots;
-	h->slot = first;
-	h->avail_pos = vq->avail_idx++; /* add sequence, for in-order batches */
-	h->inflight = true;
-	h->completed = false;
-	h->published = false;
+	vq->pend[vq->n_pend++] = (struct vq_pending_head){ first, fl0, id };
+	vq->heads[id] = (struct head_state){
+		.token = token,
+		.writable = writable,
+		.ndesc = (uint16_t)nslots,
+		.n_indirect = (uint16_t)(indirect ? total : 0),
+		.avail_pos = vq->avail_idx++, /* add sequence, for in-order batches */
+		.slot = first,
+		.inflight = true,
+	};
 	if (vq->cfg.in_order)
 		vq_order_push(vq->order, size, vq->order_head, &vq->order_n, id);
 	vq->avail_slot = slot;
@@ -357,13 +355,43 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 		       (unsigned long long)h->writable);
 		return -1;
 	}
+	if (!vq->cfg.in_order) {
+		/* one used descriptor, one buffer: hand it out at once */
+		if (h->n_indirect) {
+			int bad = find_rewritten_table(vq, id);
+
+			if (bad >= 0) {
+				report(vq, VC_SEV_FATAL, CL_DEV_PDESC, id,
+				       "device rewrote indirect table entry %d of buffer %u", bad, id);
+				return -1;
+			}
+		}
+		next = slot + h->ndesc;
+		if (next >= size) {
+			next -= size;
+			vq->used_wrap = !vq->used_wrap;
+		}
+		vq->used_slot = (uint16_t)next;
+		if (vq->cfg.event_idx && vq->interrupt_wanted)
+			publish_used_event(vq);
+		*token = h->token;
+		*len = ulen;
+		vq->free_ids[vq->n_free_ids++] = id;
+		vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
+		h->inflight = false;
+		h->completed = true;
+		h->published = false;
+		vq->outstanding--;
+		vq->outstanding_pub--;
+		vq->stats.reaped++;
+		return 1;
+	}
 	/* 2.8.9: under IN_ORDER one used descriptor stands for every buffer
 	 * from the oldest outstanding one up to the id it names */
-	if (vq->cfg.in_order)
-		batch = (uint16_t)(h->avail_pos - vq->heads[vq->order[vq->order_head]].avail_pos) + 1u;
+	batch = (uint16_t)(h->avail_pos - vq->heads[vq->order[vq->order_head]].avail_pos) + 1u;
 	slots = 0;
 	for (k = 0; k < batch; k++) {
-		uint16_t cur = vq->cfg.in_order ? vq->order[(vq->order_head + k) % size] : id;
+		uint16_t cur = vq->order[(vq->order_head + k) % size];
 		int bad = vq->heads[cur].n_indirect ? find_rewritten_table(vq, cur) : -1;
 
 		if (bad >= 0) {
@@ -384,5 +412,5 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	vq->batch_len = ulen;
 	if (vq->cfg.event_idx && vq->interrupt_wanted)
 		publish_used_event(vq);
-	return deliver(vq, vq->cfg.in_order ? vq->order[vq->order_head] : id, token, len);
+	return deliver(vq, vq->order[vq->order_head], token, len);
 }

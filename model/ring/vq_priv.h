@@ -10,10 +10,37 @@
 #define VIRTIOCHECK_VQ_PRIV_H
 
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vq.h"
 #include "vq_packed_layout.h"
 #include "vq_split_layout.h"
+
+/*
+ * The two sides of a queue usually run on different threads (a driver and a
+ * device). Their private state and arrays are allocated on cache lines of
+ * their own, so that one side's hot fields never share a line with the
+ * other's (false sharing would cost a line transfer per buffer).
+ */
+#define VQ_CACHELINE 64u
+
+/* zeroed, cache-line aligned, a whole number of lines; free() releases it */
+static inline void *vq_zalloc(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (__builtin_mul_overflow(n, size, &bytes) || bytes > SIZE_MAX - VQ_CACHELINE)
+		return NULL;
+	bytes = (bytes + VQ_CACHELINE - 1) & ~(size_t)(VQ_CACHELINE - 1);
+	if (!bytes)
+		bytes = VQ_CACHELINE;
+	p = aligned_alloc(VQ_CACHELINE, bytes);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
 
 /* A buffer returned by vq_dev_push() and not yet written to the ring (all
  * packed pushes; split pushes with in_order). */
@@ -35,7 +62,7 @@ struct vq_id_entry {
 	bool used;
 };
 
-struct vq_dev {
+struct __attribute__((aligned(VQ_CACHELINE))) vq_dev {
 	gm_view_t *mem;
 	vc_violation_fn sink;
 	void *owner;
@@ -155,7 +182,7 @@ struct vq_pending_head {
 	uint16_t id;
 };
 
-struct vq_drv {
+struct __attribute__((aligned(VQ_CACHELINE))) vq_drv {
 	gm_view_t *mem;
 	vc_violation_fn sink;
 	void *owner;

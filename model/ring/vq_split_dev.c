@@ -18,7 +18,7 @@
 
 vq_dev_t *vq_dev_new(gm_view_t *mem, vc_violation_fn sink, void *owner)
 {
-	vq_dev_t *vq = calloc(1, sizeof(*vq));
+	vq_dev_t *vq = vq_zalloc(1, sizeof(*vq));
 
 	if (!vq)
 		return NULL;
@@ -169,12 +169,12 @@ int vq_dev_enable(vq_dev_t *vq, const struct vq_cfg *cfg)
 		     (unsigned long long)cfg->desc, (unsigned long long)cfg->driver,
 		     (unsigned long long)cfg->device);
 	words = (cfg->size + 63) / 64;
-	vq->segs = calloc(2u * cfg->size, sizeof(*vq->segs));
-	vq->inflight = calloc(words, sizeof(*vq->inflight));
-	vq->writable = calloc(cfg->size, sizeof(*vq->writable));
+	vq->segs = vq_zalloc(2u * cfg->size, sizeof(*vq->segs));
+	vq->inflight = vq_zalloc(words, sizeof(*vq->inflight));
+	vq->writable = vq_zalloc(cfg->size, sizeof(*vq->writable));
 	if (cfg->in_order) {
-		vq->order = calloc(cfg->size, sizeof(*vq->order));
-		vq->staged = calloc(cfg->size, sizeof(*vq->staged));
+		vq->order = vq_zalloc(cfg->size, sizeof(*vq->order));
+		vq->staged = vq_zalloc(cfg->size, sizeof(*vq->staged));
 	}
 	if (!vq->segs || !vq->inflight || !vq->writable ||
 	    (cfg->in_order && (!vq->order || !vq->staged))) {
@@ -244,7 +244,9 @@ static inline void desc_load(const uint8_t *p, struct desc_copy *c)
 	c->next = le16_to_cpu(d.next);
 }
 
-int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+/* the split layout (the packed one is dispatched before) */
+static __attribute__((noinline))
+int split_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 {
 	const uint32_t size = vq->cfg.size;
 	const uint8_t *table;
@@ -254,10 +256,6 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	uint16_t avail_idx, dist, head16;
 	uint32_t head;
 
-	if (!vq->enabled || vq->broken)
-		return VC_POP_BROKEN;
-	if (vq->cfg.packed)
-		return vq_packed_dev_pop(vq, elem);
 
 	avail_idx = le16_load_acquire(&vq->avail->idx);
 	dist = (uint16_t)(avail_idx - vq->last_avail);
@@ -379,6 +377,15 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	return VC_POP_OK;
 }
 
+int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+{
+	if (!vq->enabled || vq->broken)
+		return VC_POP_BROKEN;
+	if (vq->cfg.packed)
+		return vq_packed_dev_pop(vq, elem);
+	return split_dev_pop(vq, elem);
+}
+
 /* devicenormative: Reserved Feature Bits -- with IN_ORDER, buffers are used
  * in the order they were made available. The entry is written by flush,
  * which may batch it with the ones after it. */
@@ -420,14 +427,12 @@ static void write_staged(vq_dev_t *vq)
 	vq->n_staged = 0;
 }
 
-int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
+/* the split layout (the packed one is dispatched before) */
+static __attribute__((noinline))
+int split_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
 {
 	struct virtq_used_elem *u;
 
-	if (!vq->enabled || vq->broken)
-		return -1;
-	if (vq->cfg.packed)
-		return vq_packed_dev_push(vq, head, written);
 	if (head >= vq->cfg.size || !inflight_test(vq, head)) {
 		report(vq, VC_SEV_RECORD, CL_DEV_USED, head,
 		       "device returned id %u, which is not an outstanding head", head);
@@ -452,6 +457,15 @@ int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
 	return 0;
 }
 
+int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
+{
+	if (!vq->enabled || vq->broken)
+		return -1;
+	if (vq->cfg.packed)
+		return vq_packed_dev_push(vq, head, written);
+	return split_dev_push(vq, head, written);
+}
+
 /* The release store of used idx orders the elements written before it. */
 static void vq_dev_publish_used(vq_dev_t *vq)
 {
@@ -459,13 +473,13 @@ static void vq_dev_publish_used(vq_dev_t *vq)
 	vq->used_published = vq->used_idx;
 }
 
-bool vq_dev_flush(vq_dev_t *vq)
+/* the split layout (the packed one is dispatched before) */
+static __attribute__((noinline))
+bool split_dev_flush(vq_dev_t *vq)
 {
 	uint16_t old, now, flags;
 	bool need;
 
-	if (vq->cfg.packed)
-		return vq_packed_dev_flush(vq);
 	if (vq->enabled && !vq->broken && vq->n_staged)
 		write_staged(vq);
 	old = vq->used_published;
@@ -496,6 +510,13 @@ bool vq_dev_flush(vq_dev_t *vq)
 	if (need)
 		vq->stats.notifications++;
 	return need;
+}
+
+bool vq_dev_flush(vq_dev_t *vq)
+{
+	if (vq->cfg.packed)
+		return vq_packed_dev_flush(vq);
+	return split_dev_flush(vq);
 }
 
 static uint64_t elem_copy(gm_view_t *mem, const struct vc_elem *e, bool to_guest, uint64_t off,

@@ -19,7 +19,7 @@
 
 vq_drv_t *vq_drv_new(gm_view_t *mem, vc_violation_fn sink, void *owner)
 {
-	vq_drv_t *vq = calloc(1, sizeof(*vq));
+	vq_drv_t *vq = vq_zalloc(1, sizeof(*vq));
 
 	if (!vq)
 		return NULL;
@@ -143,12 +143,12 @@ int vq_drv_setup(vq_drv_t *vq, const struct vq_cfg *cfg, uint64_t indirect_pool,
 			return -1;
 		vq->ind_pool = indirect_pool;
 		vq->ind_max = indirect_max;
-		vq->ind_shadow = calloc((size_t)size * indirect_max, sizeof(*vq->ind_shadow));
+		vq->ind_shadow = vq_zalloc((size_t)size * indirect_max, sizeof(*vq->ind_shadow));
 	}
-	vq->shadow = calloc(size, sizeof(*vq->shadow));
-	vq->heads = calloc(size, sizeof(*vq->heads));
+	vq->shadow = vq_zalloc(size, sizeof(*vq->shadow));
+	vq->heads = vq_zalloc(size, sizeof(*vq->heads));
 	if (cfg->in_order)
-		vq->order = calloc(size, sizeof(*vq->order));
+		vq->order = vq_zalloc(size, sizeof(*vq->order));
 	if (!vq->shadow || !vq->heads || (indirect_max && !vq->ind_shadow) ||
 	    (cfg->in_order && !vq->order)) {
 		vq_drv_reset(vq);
@@ -244,15 +244,15 @@ static int add_in_order(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 	return head;
 }
 
-int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const struct vq_buf *in,
+/* the split layout (the packed one is dispatched before) */
+static __attribute__((noinline))
+int split_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const struct vq_buf *in,
 	       unsigned n_in, void *token, bool indirect)
 {
 	unsigned total = n_out + n_in, k;
 	uint64_t bytes = 0, writable = 0;
 	uint16_t head, cur = 0;
 
-	if (vq->cfg.packed)
-		return vq_packed_drv_add(vq, out, n_out, in, n_in, token, indirect);
 	if (!vq->ready || vq->broken || total == 0 || total > vq->cfg.size)
 		return -1;
 	for (k = 0; k < total; k++) {
@@ -314,6 +314,14 @@ int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const str
 	}
 	post_head(vq, head, token, writable);
 	return head;
+}
+
+int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const struct vq_buf *in,
+	       unsigned n_in, void *token, bool indirect)
+{
+	if (vq->cfg.packed)
+		return vq_packed_drv_add(vq, out, n_out, in, n_in, token, indirect);
+	return split_drv_add(vq, out, n_out, in, n_in, token, indirect);
 }
 
 /* drivernormative: Updating idx -- the release store is the barrier that
@@ -471,7 +479,9 @@ static int get_in_order(vq_drv_t *vq, uint32_t id, uint32_t ulen, uint16_t dist,
 	return deliver_in_order(vq, token, len);
 }
 
-int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
+/* the split layout (the packed one is dispatched before) */
+static __attribute__((noinline))
+int split_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 {
 	uint16_t used_idx, dist, last, k, unpub;
 	uint32_t id, ulen;
@@ -480,8 +490,6 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	bool in_table;
 	int bad;
 
-	if (vq->cfg.packed)
-		return vq_packed_drv_get(vq, token, len);
 	if (!vq->ready || vq->broken)
 		return -1;
 	if (vq->batch_left)
@@ -551,4 +559,11 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	*token = h->token;
 	*len = ulen;
 	return 1;
+}
+
+int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
+{
+	if (vq->cfg.packed)
+		return vq_packed_drv_get(vq, token, len);
+	return split_drv_get(vq, token, len);
 }
