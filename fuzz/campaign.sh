@@ -29,7 +29,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 root=$PWD
-all_targets=(fuzz_split_device fuzz_driver_used fuzz_negotiation fuzz_case_loader)
+mapfile -t all_targets < <(fuzz/targets.sh)
 
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-1}"; }
 die() { echo "campaign: $*" >&2; exit 1; }

@@ -27,7 +27,7 @@ tool() { # llvm-cov / llvm-profdata, versioned or not
 	exit 1
 }
 cov=$(tool llvm-cov) profdata=$(tool llvm-profdata)
-targets="fuzz_split_device fuzz_driver_used fuzz_negotiation fuzz_case_loader"
+targets=$("$root/fuzz/targets.sh" | tr '\n' ' ')
 
 cd "$root"
 cmake --preset coverage -B "$build" >/dev/null

@@ -10,7 +10,7 @@ CC=clang CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=addre
 	LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT="$out/out" SRC="$src" WORK="$out/work" \
 	"$src/fuzz/oss-fuzz/build.sh" >"$out/build.log" 2>&1 || { tail -20 "$out/build.log"; exit 1; }
 n=0
-for t in fuzz_case_loader fuzz_split_device fuzz_driver_used fuzz_negotiation; do
+for t in $("$src/fuzz/targets.sh"); do
 	for f in "$t" "${t}_seed_corpus.zip"; do
 		[ -s "$out/out/$f" ] || { echo "missing \$OUT/$f"; exit 1; }
 	done
