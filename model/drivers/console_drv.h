@@ -20,34 +20,7 @@
 
 #include "vdrv.h"
 
-/* 5.3.3 Feature bits, 5.3.6.2 control events, 5.3.4 config layout. The
- * device's header carries the same spec constants under the same guard. */
-#ifndef VIRTIO_CONSOLE_SPEC_CONSTANTS
-#define VIRTIO_CONSOLE_SPEC_CONSTANTS
-#define VIRTIO_CONSOLE_F_SIZE        0
-#define VIRTIO_CONSOLE_F_MULTIPORT   1
-#define VIRTIO_CONSOLE_F_EMERG_WRITE 2
-
-#define VIRTIO_CONSOLE_DEVICE_READY  0
-#define VIRTIO_CONSOLE_DEVICE_ADD    1
-#define VIRTIO_CONSOLE_DEVICE_REMOVE 2
-#define VIRTIO_CONSOLE_PORT_READY    3
-#define VIRTIO_CONSOLE_CONSOLE_PORT  4
-#define VIRTIO_CONSOLE_RESIZE        5
-#define VIRTIO_CONSOLE_PORT_OPEN     6
-#define VIRTIO_CONSOLE_PORT_NAME     7
-
-/* struct virtio_console_control: le32 id, le16 event, le16 value */
-#define VIRTIO_CONSOLE_CONTROL_SIZE  8u
-/* struct virtio_console_resize: le16 cols, le16 rows */
-#define VIRTIO_CONSOLE_RESIZE_SIZE   4u
-/* struct virtio_console_config offsets */
-#define VIRTIO_CONSOLE_CFG_COLS          0u
-#define VIRTIO_CONSOLE_CFG_ROWS          2u
-#define VIRTIO_CONSOLE_CFG_MAX_NR_PORTS  4u
-#define VIRTIO_CONSOLE_CFG_EMERG_WR      8u
-#define VIRTIO_CONSOLE_CFG_SIZE          12u
-#endif
+#include "virtiocheck/virtio_console.h"
 
 /* Ports this driver can drive: queues 0..63 of the driver core. */
 #define VCONS_MAX_PORTS 31u
