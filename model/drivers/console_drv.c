@@ -126,53 +126,44 @@ static int port_buffers(struct vcons_drv *c, struct vcons_port *port)
 	return port->rx_area && port->tx_area && port->in ? 0 : -1;
 }
 
-/* drivernormative: Console Device / Device Operation -- receive buffers
- * are device-writable only */
-static void post_rx(struct vcons_drv *c, uint32_t p)
+/* Post every receive buffer of an area that is not posted yet (n buffers
+ * of size bytes) on queue q, and notify once. drivernormative: Console
+ * Device / Device Operation -- receive buffers are device-writable only. */
+static void post_in_bufs(struct vcons_drv *c, uint16_t q, uint64_t area, unsigned n,
+			 uint32_t size, bool *posted)
 {
-	struct vcons_port *port = &c->port[p];
-	vq_drv_t *vq = vdrv_queue(c->d, rxq(p));
+	vq_drv_t *vq = vdrv_queue(c->d, q);
 	bool added = false;
 	unsigned i;
 
-	if (!vq || !port->rx_area)
+	if (!vq || !area)
 		return;
-	for (i = 0; i < VCONS_RX_BUFS; i++) {
-		struct vq_buf in = { port->rx_area + (uint64_t)i * VCONS_RX_BUF_SIZE,
-				     VCONS_RX_BUF_SIZE };
+	for (i = 0; i < n; i++) {
+		struct vq_buf in = { area + (uint64_t)i * size, size };
 
-		if (port->rx_posted[i])
+		if (posted[i])
 			continue;
-		if (vq_drv_add(vq, NULL, 0, &in, 1, &port->rx_posted[i], false) < 0)
+		if (vq_drv_add(vq, NULL, 0, &in, 1, &posted[i], false) < 0)
 			break;
-		port->rx_posted[i] = true;
+		posted[i] = true;
 		added = true;
 	}
 	if (added)
-		vdrv_kick(c->d, rxq(p));
+		vdrv_kick(c->d, q);
+}
+
+static void post_rx(struct vcons_drv *c, uint32_t p)
+{
+	struct vcons_port *port = &c->port[p];
+
+	post_in_bufs(c, rxq(p), port->rx_area, VCONS_RX_BUFS, VCONS_RX_BUF_SIZE,
+		     port->rx_posted);
 }
 
 static void post_ctrl_rx(struct vcons_drv *c)
 {
-	vq_drv_t *vq = vdrv_queue(c->d, VCONS_CTRL_RXQ);
-	bool added = false;
-	unsigned i;
-
-	if (!vq || !c->ctrl_rx_area)
-		return;
-	for (i = 0; i < VCONS_CTRL_BUFS; i++) {
-		struct vq_buf in = { c->ctrl_rx_area + (uint64_t)i * VCONS_CTRL_BUF_SIZE,
-				     VCONS_CTRL_BUF_SIZE };
-
-		if (c->ctrl_rx_posted[i])
-			continue;
-		if (vq_drv_add(vq, NULL, 0, &in, 1, &c->ctrl_rx_posted[i], false) < 0)
-			break;
-		c->ctrl_rx_posted[i] = true;
-		added = true;
-	}
-	if (added)
-		vdrv_kick(c->d, VCONS_CTRL_RXQ);
+	post_in_bufs(c, VCONS_CTRL_RXQ, c->ctrl_rx_area, VCONS_CTRL_BUFS, VCONS_CTRL_BUF_SIZE,
+		     c->ctrl_rx_posted);
 }
 
 /* Reap completed transmit buffers of one queue into their slot map. */
