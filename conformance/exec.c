@@ -204,36 +204,6 @@ static void *ring_ptr(struct xstate *x, bool device_side, uint64_t gpa, uint64_t
 #define USED_ID(i)      (4u + 8u * (i))
 #define USED_LEN(i)     (8u + 8u * (i))
 
-static uint16_t rd16(const uint8_t *p)
-{
-	le16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return le16_to_cpu(v);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	le32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return le32_to_cpu(v);
-}
-
-static void wr16(uint8_t *p, uint16_t val)
-{
-	le16 v = cpu_to_le16(val);
-
-	memcpy(p, &v, sizeof(v));
-}
-
-static void wr32(uint8_t *p, uint32_t val)
-{
-	le32 v = cpu_to_le32(val);
-
-	memcpy(p, &v, sizeof(v));
-}
-
 /* an index store: everything written before it is visible first */
 static void publish16(uint8_t *p, uint16_t val)
 {

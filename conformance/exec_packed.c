@@ -23,29 +23,6 @@
 #define PD_ID    12u
 #define PD_FLAGS 14u
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	le16 w = cpu_to_le16(v);
-
-	memcpy(p, &w, sizeof(w));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	le16 w;
-
-	memcpy(&w, p, sizeof(w));
-	return le16_to_cpu(w);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	le32 w;
-
-	memcpy(&w, p, sizeof(w));
-	return le32_to_cpu(w);
-}
-
 void xpk_reset(struct xstate *x, int q)
 {
 	unsigned i;
@@ -124,14 +101,14 @@ int xpk_scan_used(struct xstate *x, uint16_t q)
 	/* at most one pass over the ring: a device cannot have used more */
 	for (n = 0; n < g.size; n++) {
 		const uint8_t *d = r + 16u * pk->used_slot;
-		uint16_t flags = get16(d + PD_FLAGS), id, take;
+		uint16_t flags = rd16(d + PD_FLAGS), id, take;
 
 		if (!pvirtq_is_used(flags, pk->used_wrap))
 			break;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		id = get16(d + PD_ID);
+		id = rd16(d + PD_ID);
 		pk->last_id = id;
-		pk->last_len = get32(d + PD_LEN);
+		pk->last_len = rd32(d + PD_LEN);
 		pk->have_last = true;
 		pk->used_seen++;
 		take = pk->slots_by_id && pk->slots_by_id[id] ? pk->slots_by_id[id] : 1;
@@ -164,8 +141,8 @@ int xpk_encode(struct xstate *x, const struct case_desc *d, uint16_t id, uint16_
 	l = cpu_to_le32(len);
 	memcpy(out + PD_ADDR, &a, sizeof(a));
 	memcpy(out + PD_LEN, &l, sizeof(l));
-	put16(out + PD_ID, id);
-	put16(out + PD_FLAGS, flags);
+	wr16(out + PD_ID, id);
+	wr16(out + PD_FLAGS, flags);
 	return 0;
 }
 
@@ -235,9 +212,9 @@ static int do_event(struct xstate *x, const struct case_step *s, const struct qg
 	if (!e)
 		return xfail(x, V_ERROR, NULL, "case error: event area 0x%llx not in guest memory",
 			     (unsigned long long)at);
-	put16(e, off_wrap);
+	wr16(e, off_wrap);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	put16(e + 2, pe->flags);
+	wr16(e + 2, pe->flags);
 	xtrace(x, "  %s event suppression: flags %u, off_wrap 0x%04x",
 	       pe->device_area ? "device" : "driver", pe->flags, off_wrap);
 	return 0;
@@ -266,7 +243,7 @@ int exec_packed_step(struct xstate *x, const struct case_step *s)
 			return -1;
 		store(r, s->u.pdesc.slot, d);
 		xtrace(x, "  packed desc[%u] = {id %u, flags 0x%04x}", s->u.pdesc.slot, p->id,
-		       get16(d + PD_FLAGS));
+		       rd16(d + PD_FLAGS));
 		return 0;
 	}
 	case ST_PACKED_CHAIN:

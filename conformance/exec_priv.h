@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "blk_drv.h"
 #include "case.h"
@@ -18,6 +19,7 @@
 #include "result.h"
 #include "rng_drv.h"
 #include "vc_pair.h"
+#include "virtiocheck/le.h"
 
 #define EXEC_MAX_BUFS 64
 
@@ -88,6 +90,38 @@ struct qgeom {
 	uint16_t size;
 	uint64_t desc, avail, used;
 };
+
+/* Ring fields at byte offsets: a hostile case may place a ring part at any
+ * address, so the harness never accesses rings through typed pointers. */
+static inline uint16_t rd16(const uint8_t *p)
+{
+	le16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16_to_cpu(v);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	le32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32_to_cpu(v);
+}
+
+static inline void wr16(uint8_t *p, uint16_t val)
+{
+	le16 v = cpu_to_le16(val);
+
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void wr32(uint8_t *p, uint32_t val)
+{
+	le32 v = cpu_to_le32(val);
+
+	memcpy(p, &v, sizeof(v));
+}
 
 /* One line of the point's trace. */
 __attribute__((format(printf, 2, 3)))
