@@ -31,10 +31,16 @@ set(VC_CONFORMANCE_SOURCES
   case_load.c
   case_load_blk.c
   case_load_console.c
+  case_load_net.c
+  case_load_balloon.c
+  case_load_gpu.c
   catalogue.c
   exec.c
   exec_blk.c
   exec_console.c
+  exec_net.c
+  exec_balloon.c
+  exec_gpu.c
   exec_packed.c
   report.c
   runner.c

@@ -58,6 +58,9 @@ enum step_kind {
 	ST_PACKED_DESC, ST_PACKED_CHAIN, ST_PACKED_USED, ST_PACKED_EVENT,
 	ST_BLK,      /* blk_*: conformance/case_blk.h */
 	ST_CONSOLE,  /* console_*: conformance/case_console.h */
+	ST_NET,      /* net_*: conformance/case_net.h */
+	ST_BALLOON,  /* balloon_*: conformance/case_balloon.h */
+	ST_GPU,      /* gpu_*: conformance/case_gpu.h */
 };
 
 /* Device step families, defined with their parsers and executors. */
@@ -65,6 +68,12 @@ struct step_blk;
 struct step_console;
 struct expect_blk;
 struct expect_console;
+struct step_net;
+struct step_balloon;
+struct step_gpu;
+struct expect_net;
+struct expect_balloon;
+struct expect_gpu;
 
 enum reg_space { SPACE_COMMON, SPACE_DEVICE, SPACE_NOTIFY, SPACE_ISR, SPACE_PCI_CFG, SPACE_MMIO };
 
@@ -200,6 +209,9 @@ struct step_expect {
 	uint64_t queue;                 /* the queue the ring expectations look at */
 	struct expect_blk *blk;         /* owned; NULL when absent */
 	struct expect_console *console; /* owned; NULL when absent */
+	struct expect_net *net;         /* owned; NULL when absent */
+	struct expect_balloon *balloon; /* owned; NULL when absent */
+	struct expect_gpu *gpu;         /* owned; NULL when absent */
 };
 
 struct case_step {
@@ -228,6 +240,9 @@ struct case_step {
 		struct step_pevent pevent;
 		struct step_blk *blk;          /* owned */
 		struct step_console *console;  /* owned */
+		struct step_net *net;          /* owned */
+		struct step_balloon *balloon;  /* owned */
+		struct step_gpu *gpu;          /* owned */
 	} u;
 };
 

@@ -145,6 +145,7 @@ static const char *const step_names[] = {
 	[ST_DEVICE_INTERRUPT] = "device_interrupt", [ST_PACKED_DESC] = "packed_desc",
 	[ST_PACKED_CHAIN] = "packed_chain", [ST_PACKED_USED] = "packed_used",
 	[ST_PACKED_EVENT] = "packed_event", [ST_BLK] = "blk", [ST_CONSOLE] = "console",
+	[ST_NET] = "net", [ST_BALLOON] = "balloon", [ST_GPU] = "gpu",
 };
 
 const char *case_step_name(enum step_kind k)
@@ -656,7 +657,7 @@ static int parse_expect(struct lctx *x, const struct ynode *n, struct step_expec
 		"status", "negotiated", "device_violation", "driver_violation", "no_findings",
 		"no_fatal", "used_idx", "used_len", "used_id", "refused", "live", "driver_broken",
 		"queue_interrupts", "config_interrupts", "notifies", "buffer",
-		"device_wrote_only_writable", "used_len_written", "blk", "console", "queue", NULL
+		"device_wrote_only_writable", "used_len_written", "blk", "console", "net", "balloon", "gpu", "queue", NULL
 	};
 	const struct ynode *v;
 	bool flag;
@@ -672,6 +673,12 @@ static int parse_expect(struct lctx *x, const struct ynode *n, struct step_expec
 	if ((v = cl_map_get(n, "queue")) && cl_get_u64(x, v, "queue", 0, 63, &e->queue))
 		return -1;
 	if ((v = cl_map_get(n, "console")) && cl_parse_console_expect(x, v, &e->console))
+		return -1;
+	if ((v = cl_map_get(n, "net")) && cl_parse_net_expect(x, v, &e->net))
+		return -1;
+	if ((v = cl_map_get(n, "balloon")) && cl_parse_balloon_expect(x, v, &e->balloon))
+		return -1;
+	if ((v = cl_map_get(n, "gpu")) && cl_parse_gpu_expect(x, v, &e->gpu))
 		return -1;
 	if ((v = cl_map_get(n, "status"))) {
 		static const char *const sk[] = { "set", "clear", NULL };
@@ -827,8 +834,21 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 		s->kind = ST_CONSOLE;
 		return cl_parse_console_step(x, key->str, key, v, &s->u.console);
 	}
+	if (key->kind == YN_SCALAR && !strncmp(key->str, "net_", 4)) {
+		s->kind = ST_NET;
+		return cl_parse_net_step(x, key->str, key, v, &s->u.net);
+	}
+	if (key->kind == YN_SCALAR && !strncmp(key->str, "balloon_", 8)) {
+		s->kind = ST_BALLOON;
+		return cl_parse_balloon_step(x, key->str, key, v, &s->u.balloon);
+	}
+	if (key->kind == YN_SCALAR && !strncmp(key->str, "gpu_", 4)) {
+		s->kind = ST_GPU;
+		return cl_parse_gpu_step(x, key->str, key, v, &s->u.gpu);
+	}
 	for (k = 0; k < sizeof(step_names) / sizeof(step_names[0]); k++)
-		if (step_names[k] && k != ST_BLK && k != ST_CONSOLE && key->kind == YN_SCALAR &&
+		if (step_names[k] && k != ST_BLK && k != ST_CONSOLE && k != ST_NET &&
+		    k != ST_BALLOON && k != ST_GPU && key->kind == YN_SCALAR &&
 		    !strcmp(step_names[k], key->str))
 			break;
 	if (k == sizeof(step_names) / sizeof(step_names[0]))
@@ -845,6 +865,9 @@ static int parse_step(struct lctx *x, const struct ynode *n, struct case_step *s
 	switch (s->kind) {
 	case ST_BLK:
 	case ST_CONSOLE:
+	case ST_NET:
+	case ST_BALLOON:
+	case ST_GPU:
 		break; /* dispatched by name above */
 	case ST_PACKED_DESC: {
 		static const char *const keys[] = { "slot", "addr", "len", "flags", "id", "avail",
@@ -1495,9 +1518,18 @@ static void case_free_steps(struct vc_case *c)
 			free(s->u.blk);
 		else if (s->kind == ST_CONSOLE)
 			free(s->u.console);
+		else if (s->kind == ST_NET)
+			free(s->u.net);
+		else if (s->kind == ST_BALLOON)
+			free(s->u.balloon);
+		else if (s->kind == ST_GPU)
+			free(s->u.gpu);
 		else if (s->kind == ST_EXPECT) {
 			free(s->u.expect.blk);
 			free(s->u.expect.console);
+			free(s->u.expect.net);
+			free(s->u.expect.balloon);
+			free(s->u.expect.gpu);
 		}
 	}
 	free(c->steps);

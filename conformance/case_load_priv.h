@@ -69,7 +69,17 @@ int cl_parse_blk_step(struct lctx *x, const char *name, const struct ynode *key,
 		      const struct ynode *v, struct step_blk **out);
 int cl_parse_console_step(struct lctx *x, const char *name, const struct ynode *key,
 			  const struct ynode *v, struct step_console **out);
-/* Device expectations: the value of expect's "blk" / "console" key. */
+int cl_parse_net_step(struct lctx *x, const char *name, const struct ynode *key,
+		      const struct ynode *v, struct step_net **out);
+int cl_parse_balloon_step(struct lctx *x, const char *name, const struct ynode *key,
+			  const struct ynode *v, struct step_balloon **out);
+int cl_parse_gpu_step(struct lctx *x, const char *name, const struct ynode *key,
+		      const struct ynode *v, struct step_gpu **out);
+/* Device expectations: the value of expect's "blk" / "console" / ... key. */
+int cl_parse_net_expect(struct lctx *x, const struct ynode *v, struct expect_net **out);
+int cl_parse_balloon_expect(struct lctx *x, const struct ynode *v,
+			    struct expect_balloon **out);
+int cl_parse_gpu_expect(struct lctx *x, const struct ynode *v, struct expect_gpu **out);
 int cl_parse_blk_expect(struct lctx *x, const struct ynode *v, struct expect_blk **out);
 int cl_parse_console_expect(struct lctx *x, const struct ynode *v,
 			    struct expect_console **out);

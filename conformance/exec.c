@@ -278,6 +278,9 @@ void xdetach(struct xstate *x)
 	if (x->cons_attached)
 		vcons_drv_detach(&x->cons);
 	x->cons_attached = false;
+	exec_net_detach(x);
+	exec_balloon_detach(x);
+	exec_gpu_detach(x);
 }
 
 static int do_init(struct xstate *x, const struct step_init *in)
@@ -354,6 +357,7 @@ const struct exec_device *exec_device_find(const char *name)
 {
 	static const struct exec_device *const table[] = {
 		&exec_rng_device, &exec_blk_device, &exec_console_device,
+		&exec_net_device, &exec_balloon_device, &exec_gpu_device,
 	};
 	size_t i;
 
@@ -655,6 +659,12 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 	if (e->blk && exec_blk_expect(x, e))
 		return -1;
 	if (e->console && exec_console_expect(x, e))
+		return -1;
+	if (e->net && exec_net_expect(x, e))
+		return -1;
+	if (e->balloon && exec_balloon_expect(x, e))
+		return -1;
+	if (e->gpu && exec_gpu_expect(x, e))
 		return -1;
 
 	if (e->has_live) {
@@ -1006,6 +1016,12 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		return exec_blk_step(x, s);
 	case ST_CONSOLE:
 		return exec_console_step(x, s);
+	case ST_NET:
+		return exec_net_step(x, s);
+	case ST_BALLOON:
+		return exec_balloon_step(x, s);
+	case ST_GPU:
+		return exec_gpu_step(x, s);
 	case ST_DEVICE_INTERRUPT:
 		if (x->pair.mmio)
 			vmmio_raise_interrupt(x->pair.mmio, s->u.value16);
@@ -1126,6 +1142,7 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 		}
 	}
 out:
+	xdetach(x);
 	vc_pair_close(&x->pair);
 	xpk_free(x);
 	free(x);

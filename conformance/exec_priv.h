@@ -72,6 +72,9 @@ struct xstate {
 	bool blk_attached;
 	struct vcons_drv cons;
 	bool cons_attached;
+	/* the state of exec_net.c, exec_balloon.c, exec_gpu.c: each file owns
+	 * its pointer (NULL until first use) and frees it in its detach */
+	void *net_x, *balloon_x, *gpu_x;
 	bool tracking;
 	const struct step_init *cur_init;
 	/* the device driver's own init hook, run after the case's edits */
@@ -142,6 +145,14 @@ void xcmp_str(const struct case_cmp *c, char *buf, size_t n);
 const struct exec_device *exec_device_find(const char *name);
 extern const struct exec_device exec_blk_device;     /* exec_blk.c */
 extern const struct exec_device exec_console_device; /* exec_console.c */
+extern const struct exec_device exec_net_device;     /* exec_net.c */
+extern const struct exec_device exec_balloon_device; /* exec_balloon.c */
+extern const struct exec_device exec_gpu_device;     /* exec_gpu.c */
+/* Forget (and free) a device file's state: the driver was re-initialized
+ * or the point ends. */
+void exec_net_detach(struct xstate *x);
+void exec_balloon_detach(struct xstate *x);
+void exec_gpu_detach(struct xstate *x);
 /* Forget the attached device drivers (the driver was re-initialized). */
 void xdetach(struct xstate *x);
 
@@ -161,8 +172,14 @@ int xpk_encode(struct xstate *x, const struct case_desc *d, uint16_t id, uint16_
 /* Device steps (exec_blk.c, exec_console.c): 0, or -1 after xfail(). */
 int exec_blk_step(struct xstate *x, const struct case_step *s);
 int exec_console_step(struct xstate *x, const struct case_step *s);
+int exec_net_step(struct xstate *x, const struct case_step *s);
+int exec_balloon_step(struct xstate *x, const struct case_step *s);
+int exec_gpu_step(struct xstate *x, const struct case_step *s);
 /* Expectations on device state: 0, or -1 after xfail(). */
 int exec_blk_expect(struct xstate *x, const struct step_expect *e);
 int exec_console_expect(struct xstate *x, const struct step_expect *e);
+int exec_net_expect(struct xstate *x, const struct step_expect *e);
+int exec_balloon_expect(struct xstate *x, const struct step_expect *e);
+int exec_gpu_expect(struct xstate *x, const struct step_expect *e);
 
 #endif
