@@ -1057,8 +1057,9 @@ static bool wants_tracking(const struct vc_case *c)
 	return false;
 }
 
-void exec_point(const struct case_point *p, struct case_outcome *o)
+void exec_point(const struct case_point *p, const struct exec_env *env, struct case_outcome *o)
 {
+	static const struct exec_env no_env;
 	struct xstate *x;
 	const struct vc_case *c = p->c;
 	struct vdev_params params = { 0 };
@@ -1077,6 +1078,7 @@ void exec_point(const struct case_point *p, struct case_outcome *o)
 		return;
 	}
 	x->p = p;
+	x->env = env ? env : &no_env;
 	x->c = c;
 	x->o = o;
 	xpk_reset(x, -1);

@@ -10,6 +10,14 @@
 #include "case.h"
 #include "result.h"
 
-void exec_point(const struct case_point *p, struct case_outcome *o);
+/* What a point runs against and where it may leave files. */
+struct exec_env {
+	/* the report directory: a point may write artifacts (a rendered
+	 * scanout, ...) there and name them in case_outcome.artifact; NULL:
+	 * no artifacts */
+	const char *artifact_dir;
+};
+
+void exec_point(const struct case_point *p, const struct exec_env *env, struct case_outcome *o);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "blk_drv.h"
 #include "case.h"
+#include "exec.h"
 #include "console_drv.h"
 #include "result.h"
 #include "rng_drv.h"
@@ -60,6 +61,7 @@ struct xpacked {
 
 struct xstate {
 	const struct case_point *p;
+	const struct exec_env *env;     /* never NULL */
 	const struct vc_case *c;
 	struct case_outcome *o;
 	const struct exec_device *dev;

@@ -18,6 +18,7 @@ struct case_outcome {
 	char violated[256];            /* clause the expectation named, if any */
 	char message[RESULT_MSG];      /* expected vs observed, or the error */
 	char trace[RESULT_TRACE];      /* one line per step */
+	char artifact[160];            /* a file under the report directory, "" none */
 	double ms;
 };
 

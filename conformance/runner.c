@@ -48,7 +48,7 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-static int start(struct slot *s, struct case_result *r, size_t idx)
+static int start(struct slot *s, struct case_result *r, size_t idx, const struct exec_env *env)
 {
 	int fds[2];
 
@@ -65,7 +65,7 @@ static int start(struct slot *s, struct case_result *r, size_t idx)
 		struct case_outcome o;
 
 		close(fds[0]);
-		exec_point(&r->point, &o);
+		exec_point(&r->point, env, &o);
 		write_all(fds[1], &o, sizeof(o));
 		close(fds[1]);
 		_exit(0);
@@ -131,7 +131,7 @@ void run_points(struct case_result *res, size_t n, const struct run_opts *o)
 		for (i = 0; i < jobs && next < n; i++) {
 			if (slots[i].pid)
 				continue;
-			if (start(&slots[i], &res[next], next) != 0) {
+			if (start(&slots[i], &res[next], next, o->env) != 0) {
 				struct case_outcome *oc = &res[next].o;
 
 				memset(oc, 0, sizeof(*oc));

@@ -10,11 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "exec.h"
 #include "result.h"
 
 struct run_opts {
 	unsigned jobs;
 	double timeout_s;
+	const struct exec_env *env;     /* handed to every point; NULL: defaults */
 	void (*progress)(void *ctx, size_t done, size_t total, const struct case_result *r);
 	void *progress_ctx;
 };

@@ -359,6 +359,7 @@ static int cmd_run(struct opts *o, bool coverage)
 	struct run_report rep;
 	struct progress pr;
 	struct run_opts ro;
+	struct exec_env env;
 	size_t n, n_cases;
 	const unsigned *v;
 	char path[4200];
@@ -377,7 +378,8 @@ static int cmd_run(struct opts *o, bool coverage)
 	pr.tty = isatty(STDOUT_FILENO);
 	pr.color = pr.tty && !getenv("NO_COLOR");
 	pr.verbose = o->verbose;
-	ro = (struct run_opts){ .jobs = o->jobs, .timeout_s = o->timeout,
+	env = (struct exec_env){ .artifact_dir = o->report_dir };
+	ro = (struct run_opts){ .jobs = o->jobs, .timeout_s = o->timeout, .env = &env,
 				.progress = on_progress, .progress_ctx = &pr };
 	t0 = now_ms();
 	run_points(res, n, &ro);
