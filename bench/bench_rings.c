@@ -246,6 +246,61 @@ static double run_base(unsigned batch, uint64_t total)
 	return (double)total / (t1 - t0);
 }
 
+/* One thread plays both sides in turn: for an instruction count with
+ * `valgrind --tool=callgrind`, which is repeatable whatever the load. */
+static void run_single(bool packed, unsigned batch, uint64_t total)
+{
+	struct gm_region_spec regions[2] = { { 0x10000, 0x100000 }, { BUF_GPA, 0x100000 } };
+	struct vq_ring_geometry g;
+	struct vq_cfg c = { .index = 0, .size = QSIZE, .packed = packed };
+	uint64_t posted = 0, reaped = 0;
+	gm_t *gm;
+	gm_view_t *dm, *vm;
+	vq_drv_t *drv;
+	vq_dev_t *dev;
+
+	vq_ring_geometry(QSIZE, packed, &g);
+	c.desc = 0x10000;
+	c.driver = (c.desc + g.desc.bytes + g.driver.align - 1) & ~(g.driver.align - 1);
+	c.device = (c.driver + g.driver.bytes + 4095) & ~4095ull;
+	gm = gm_create(regions, 2);
+	dm = gm ? gm_view_map(gm, "driver") : NULL;
+	vm = gm ? gm_view_map(gm, "device") : NULL;
+	drv = vq_drv_new(dm, sink, NULL);
+	dev = vq_dev_new(vm, sink, NULL);
+	if (!dm || !vm || !drv || !dev || vq_drv_setup(drv, &c, 0, 0) || vq_dev_enable(dev, &c))
+		exit(1);
+	while (reaped < total) {
+		struct vc_elem e;
+		uint32_t len;
+		unsigned k;
+		void *tok;
+
+		for (k = 0; k < batch && posted < total; k++) {
+			struct vq_buf in = { BUF_GPA + 64ull * (posted % QSIZE), 64 };
+
+			if (vq_drv_add(drv, NULL, 0, &in, 1, dev, false) < 0)
+				exit(1);
+			posted++;
+		}
+		vq_drv_kick_prepare(drv);
+		while (vq_dev_pop(dev, &e) == VC_POP_OK)
+			if (vq_dev_push(dev, e.head, 16) != 0)
+				exit(1);
+		vq_dev_flush(dev);
+		while (vq_drv_get(drv, &tok, &len) == 1) {
+			if (len != 16)
+				exit(1);
+			reaped++;
+		}
+	}
+	vq_drv_free(drv);
+	vq_dev_free(dev);
+	gm_view_unmap(dm);
+	gm_view_unmap(vm);
+	gm_destroy(gm);
+}
+
 /* ------------------------------------------------------------------ main */
 
 enum kind { SPLIT, PACKED, BASE };
@@ -266,8 +321,24 @@ static double measure(enum kind k, unsigned batch, uint64_t total)
 
 int main(int argc, char **argv)
 {
-	uint64_t total = argc > 1 ? strtoull(argv[1], NULL, 0) : 400000;
+	uint64_t total;
 	unsigned i;
+
+	if (argc == 5 && !strcmp(argv[1], "--single")) {
+		/* bench_rings --single split|packed BATCH N */
+		unsigned batch = (unsigned)strtoul(argv[3], NULL, 0);
+
+		total = strtoull(argv[4], NULL, 0);
+		if (batch < 1 || batch > QSIZE || !total ||
+		    (strcmp(argv[2], "split") && strcmp(argv[2], "packed"))) {
+			fprintf(stderr, "usage: bench_rings --single split|packed BATCH(1..%u) N\n",
+				QSIZE);
+			return 2;
+		}
+		run_single(!strcmp(argv[2], "packed"), batch, total);
+		return 0;
+	}
+	total = argc > 1 ? strtoull(argv[1], NULL, 0) : 400000;
 
 	if (!total) {
 		fprintf(stderr, "usage: bench_rings [buffers per run > 0]\n");
