@@ -1,0 +1,115 @@
+#!/bin/bash
+# Boot a Linux guest under QEMU (TCG) against a vhost-user-blk back-end and
+# run a workload in it: the third-party driver tier (Linux's virtio_blk, and
+# SeaBIOS before it, driving whatever serves the socket).
+#
+# usage: guest.sh prepare
+#        guest.sh boot SOCKET WORKLOAD.sh [extra qemu arguments...]
+#
+# prepare: fetch Debian's cloud kernel (apt-get download + dpkg-deb -x, never
+#   installed on the host) and build the base initramfs (busybox-static and
+#   the virtio modules, loaded in dependency order) under $VC_GUEST_DIR
+#   (default build/guest). Idempotent.
+# boot: append WORKLOAD as /test.sh in a second cpio archive, boot with
+#   -accel tcg (KVM hangs on these machines), print the guest's console, and
+#   exit with the workload's status (the guest prints "GUEST-DONE rc=N"),
+#   124 when the guest does not finish within $VC_GUEST_TIMEOUT seconds
+#   (default 120), 125 when it ends without the marker (a crash or panic).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+W=${VC_GUEST_DIR:-$here/../../build/guest}
+KDIR=$W/kernel
+MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk"
+
+die() { echo "guest.sh: $*" >&2; exit 2; }
+
+kver() { ls "$KDIR/lib/modules" 2>/dev/null | head -n 1; }
+
+prepare_kernel() {
+	[ -n "$(kver)" ] && return 0
+	command -v apt-get >/dev/null || die "apt-get is needed to fetch the guest kernel"
+	local pkg
+	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		awk '/Depends: linux-image-/{print $2; exit}')
+	[ -n "$pkg" ] || die "cannot resolve linux-image-cloud-amd64 (apt-get update?)"
+	mkdir -p "$W/dl"
+	# apt's _apt user may not write here: it then downloads as root and
+	# warns, which is fine
+	(cd "$W/dl" && apt-get download -qq "$pkg" 2>"$W/dl/apt.log") ||
+		{ cat "$W/dl/apt.log" >&2; die "apt-get download $pkg failed"; }
+	dpkg-deb -x "$W/dl/$pkg"_*.deb "$KDIR"
+	rm -f "$W/dl/$pkg"_*.deb
+	[ -n "$(kver)" ] || die "$pkg holds no modules"
+}
+
+prepare_initramfs() {
+	local R=$W/initrd M m
+	[ -s "$W/base.cpio.gz" ] && [ "$W/base.cpio.gz" -nt "$0" ] && return 0
+	command -v busybox >/dev/null || die "busybox (Debian busybox-static) is needed"
+	rm -rf "$R"
+	mkdir -p "$R"/{bin,dev,proc,sys,mnt,tmp,lib/modules}
+	cp "$(command -v busybox)" "$R/bin/busybox"
+	M=$KDIR/lib/modules/$(kver)/kernel
+	for m in drivers/virtio/virtio_ring drivers/virtio/virtio \
+		 drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
+		 drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+		cp "$M/$m.ko" "$R/lib/modules/"
+	done
+	cat >"$R/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $MODS; do insmod /lib/modules/\$m.ko; done
+for i in \$(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done
+echo "GUEST-READY uptime=\$(cut -d' ' -f1 /proc/uptime)"
+rc=127
+[ -x /test.sh ] && { /test.sh; rc=\$?; }
+echo "GUEST-DONE rc=\$rc"
+poweroff -f
+INIT
+	chmod +x "$R/init"
+	(cd "$R" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$W/base.cpio.gz.tmp")
+	mv "$W/base.cpio.gz.tmp" "$W/base.cpio.gz"
+}
+
+boot() {
+	local sock=$1 workload=$2 T rc out
+	shift 2
+	[ -S "$sock" ] || die "no vhost-user socket at $sock"
+	[ -r "$workload" ] || die "cannot read workload $workload"
+	[ -s "$W/base.cpio.gz" ] && [ -n "$(kver)" ] || die "run '$0 prepare' first"
+	T=$(mktemp -d "${TMPDIR:-/tmp}/vc-guest.XXXXXX")
+	trap 'rm -rf "$T"' RETURN
+	mkdir "$T/root"
+	cp "$workload" "$T/root/test.sh"
+	chmod +x "$T/root/test.sh"
+	(cd "$T/root" && echo test.sh | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$T/test.cpio.gz")
+	cat "$W/base.cpio.gz" "$T/test.cpio.gz" >"$T/initrd.cpio.gz"
+	set +e
+	timeout "${VC_GUEST_TIMEOUT:-120}" qemu-system-x86_64 -accel tcg,thread=multi \
+		-machine q35,memory-backend=mem -cpu max -smp 1 -m 512M \
+		-object memory-backend-memfd,id=mem,size=512M,share=on \
+		-nographic -no-reboot -nodefaults -serial stdio \
+		-kernel "$KDIR"/boot/vmlinuz-* -initrd "$T/initrd.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=3" \
+		-chardev socket,id=vub,path="$sock" \
+		-device vhost-user-blk-pci,chardev=vub,num-queues=1 "$@" </dev/null >"$T/console.log" 2>&1
+	rc=$?
+	set -e
+	# the console without carriage returns and terminal escapes
+	sed 's/\r//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' "$T/console.log"
+	[ "$rc" -eq 124 ] && { echo "guest.sh: the guest did not finish in time" >&2; return 124; }
+	out=$(tr -d '\r' <"$T/console.log" | sed -n 's/^GUEST-DONE rc=\([0-9]*\)$/\1/p' | tail -n 1)
+	[ -n "$out" ] || { echo "guest.sh: the guest ended without GUEST-DONE (qemu exit $rc)" >&2; return 125; }
+	return "$out"
+}
+
+case ${1:-} in
+prepare) mkdir -p "$W"; prepare_kernel; prepare_initramfs; echo "guest: kernel $(kver), $W/base.cpio.gz" ;;
+boot) [ $# -ge 3 ] || die "usage: $0 boot SOCKET WORKLOAD.sh [qemu args...]"; shift; boot "$@" ;;
+*) sed -n '5,9p' "$0"; exit 2 ;;
+esac
