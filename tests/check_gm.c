@@ -5,6 +5,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -539,6 +541,94 @@ START_TEST(memfd_is_shareable)
 }
 END_TEST
 
+/* ------------------------------------------------------------ import */
+
+/* A memfd of size bytes whose page k starts with the byte 'A' + k. */
+static int foreign_memfd(uint64_t size)
+{
+	int fd = memfd_create("foreign", MFD_CLOEXEC);
+	uint64_t k;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	for (k = 0; k < size / 4096; k++) {
+		char c = (char)('A' + k);
+
+		ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)(k * 4096)), 1);
+	}
+	return fd;
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+START_TEST(import_maps_each_region_from_its_own_fd_and_offset)
+{
+	/* given out of order, the second region from page 2 of its fd */
+	int fa = foreign_memfd(0x4000), fb = foreign_memfd(0x8000);
+	struct gm_import_region r[2] = {
+		{ .gpa = 0x200000, .size = 0x2000, .fd = fb, .fd_offset = 0x2000 },
+		{ .gpa = 0x10000, .size = 0x4000, .fd = fa, .fd_offset = 0 },
+	};
+	gm_t *g = gm_import(r, 2);
+	gm_view_t *v;
+	char c, out[8];
+	uint8_t *map;
+
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(gm_fd(g), -1);
+	ck_assert_uint_eq(gm_region_count(g), 2);
+	ck_assert_uint_eq(gm_region(g, 0)->gpa, 0x10000);   /* sorted */
+	ck_assert_uint_eq(gm_total_size(g), 0x6000);
+	v = gm_view_map(g, "imported");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(gm_read(v, 0x10000 + 0x3000, &c, 1), 0);
+	ck_assert_int_eq(c, 'D');
+	ck_assert_int_eq(gm_read(v, 0x200000, &c, 1), 0);
+	ck_assert_int_eq(c, 'C');                           /* page 2 of fb */
+	/* holes and ranges leaving a region stay refused */
+	ck_assert_ptr_null(gm_translate(v, 0x14000, 1, GM_READ));
+	ck_assert_ptr_null(gm_translate(v, 0x201000, 0x1001, GM_READ));
+	/* writes reach the foreign fd at its offset */
+	ck_assert_int_eq(gm_write(v, 0x200000 + 0x10, "foreign!", 8), 0);
+	map = mmap(NULL, 0x8000, PROT_READ, MAP_SHARED, fb, 0);
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	memcpy(out, map + 0x2010, 8);
+	ck_assert_mem_eq(out, "foreign!", 8);
+	ck_assert_int_eq(munmap(map, 0x8000), 0);
+	gm_view_unmap(v);
+	gm_destroy(g);
+	ck_assert(!fd_open(fa));
+	ck_assert(!fd_open(fb));
+}
+END_TEST
+
+#define N_BAD_IMPORTS 5
+START_TEST(import_rejects_bad_tables_and_closes_their_fds)
+{
+	int fa = foreign_memfd(0x4000), fb = foreign_memfd(0x4000);
+	struct gm_import_region r[2] = {
+		{ .gpa = 0x10000, .size = 0x4000, .fd = fa },
+		{ .gpa = 0x20000, .size = 0x4000, .fd = fb },
+	};
+
+	switch (_i) {
+	case 0: r[1].gpa = 0x12000; break;          /* overlap */
+	case 1: r[0].gpa = 0x10800; break;          /* unaligned gpa */
+	case 2: r[1].fd_offset = 0x100; break;      /* unaligned offset */
+	case 3: r[1].size = 0; break;               /* empty */
+	default: r[1].gpa = UINT64_MAX - 0xfff; break; /* wraps 2^64 */
+	}
+	errno = 0;
+	ck_assert_ptr_null(gm_import(r, 2));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert(!fd_open(fa));
+	ck_assert(!fd_open(fb));
+}
+END_TEST
+
 static Suite *gm_suite(void)
 {
 	Suite *s = suite_create("gm");
@@ -577,6 +667,11 @@ static Suite *gm_suite(void)
 	tcase_add_test(tc, tracking_marks_exactly_the_write_translations);
 	tcase_add_test(tc, tracking_clear_and_disable_forget_marks);
 	tcase_add_test(tc, tracking_is_per_region);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("import");
+	tcase_add_test(tc, import_maps_each_region_from_its_own_fd_and_offset);
+	tcase_add_loop_test(tc, import_rejects_bad_tables_and_closes_their_fds, 0, N_BAD_IMPORTS);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,10 +10,16 @@
 #include <unistd.h>
 
 struct gm {
-	int fd;
+	int fd;                          /* gm_create's memfd, or -1 */
 	unsigned n;
 	uint64_t total;
+	/* fd_offset of a region: its place in the linear offset space every
+	 * view maps (and the write-tracking bitmaps index); for gm_create
+	 * also its offset in the memfd */
 	struct gm_region_info r[GM_REGIONS_MAX];
+	/* imported memory: each region's own fd and offset in it */
+	int rfd[GM_REGIONS_MAX];
+	uint64_t rfd_off[GM_REGIONS_MAX];
 };
 
 struct gm_view {
@@ -71,11 +77,65 @@ gm_t *gm_create(const struct gm_region_spec *regions, unsigned n)
 	return gm;
 }
 
+static int cmp_import(const void *a, const void *b)
+{
+	const struct gm_import_region *x = a, *y = b;
+
+	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
+}
+
+gm_t *gm_import(const struct gm_import_region *regions, unsigned n)
+{
+	struct gm_import_region r[GM_REGIONS_MAX];
+	uint64_t ps = page_size(), off = 0, prev_end = 0;
+	gm_t *gm = NULL;
+	unsigned i;
+
+	if (!regions || n == 0 || n > GM_REGIONS_MAX)
+		goto bad;
+	memcpy(r, regions, n * sizeof(r[0]));
+	qsort(r, n, sizeof(r[0]), cmp_import);
+	gm = calloc(1, sizeof(*gm));
+	if (!gm)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		uint64_t end;
+
+		if (r[i].fd < 0 || r[i].size == 0 || r[i].gpa % ps || r[i].size % ps ||
+		    r[i].fd_offset % ps || __builtin_add_overflow(r[i].gpa, r[i].size, &end) ||
+		    (i > 0 && r[i].gpa < prev_end) || __builtin_add_overflow(off, r[i].size, &off) ||
+		    r[i].fd_offset > UINT64_MAX - r[i].size)
+			goto bad;
+		gm->r[i] = (struct gm_region_info){ r[i].gpa, r[i].size, off - r[i].size };
+		gm->rfd[i] = r[i].fd;
+		gm->rfd_off[i] = r[i].fd_offset;
+		prev_end = end;
+	}
+	gm->n = n;
+	gm->total = off;
+	gm->fd = -1;
+	return gm;
+bad:
+	errno = EINVAL;
+fail:
+	for (i = 0; regions && i < n; i++)
+		if (regions[i].fd >= 0)
+			close(regions[i].fd);
+	free(gm);
+	return NULL;
+}
+
 void gm_destroy(gm_t *gm)
 {
+	unsigned i;
+
 	if (!gm)
 		return;
-	close(gm->fd);
+	if (gm->fd >= 0)
+		close(gm->fd);
+	else
+		for (i = 0; i < gm->n; i++)
+			close(gm->rfd[i]);
 	free(gm);
 }
 
@@ -95,7 +155,23 @@ gm_view_t *gm_view_map(gm_t *gm, const char *name)
 
 	if (!v)
 		return NULL;
-	p = mmap(NULL, gm->total, PROT_READ | PROT_WRITE, MAP_SHARED, gm->fd, 0);
+	if (gm->fd >= 0) {
+		p = mmap(NULL, gm->total, PROT_READ | PROT_WRITE, MAP_SHARED, gm->fd, 0);
+	} else {
+		unsigned i;
+
+		/* reserve the whole linear space, then map each region into
+		 * its place from its own fd */
+		p = mmap(NULL, gm->total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
+		for (i = 0; p != MAP_FAILED && i < gm->n; i++)
+			if (mmap((uint8_t *)p + gm->r[i].fd_offset, gm->r[i].size,
+				 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, gm->rfd[i],
+				 (off_t)gm->rfd_off[i]) == MAP_FAILED) {
+				munmap(p, gm->total);
+				p = MAP_FAILED;
+			}
+	}
 	if (p == MAP_FAILED) {
 		free(v);
 		return NULL;
@@ -116,6 +192,7 @@ void gm_view_unmap(gm_view_t *v)
 }
 
 const char *gm_view_name(const gm_view_t *v) { return v->name; }
+gm_t *gm_view_gm(const gm_view_t *v) { return v->gm; }
 
 /* File offset of [gpa, gpa + len) if it lies wholly inside one region. */
 static bool locate(const gm_t *gm, uint64_t gpa, uint64_t len, uint64_t *fd_off)

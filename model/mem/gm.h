@@ -2,7 +2,8 @@
 /*
  * Guest memory: several guest-physical regions with holes between them, all
  * backed by one memfd mapped MAP_SHARED, so another process (a vhost-user
- * peer) can map the same bytes. Each side gets its own view, mapped at its
+ * peer) can map the same bytes -- or imported from another process's file
+ * descriptors (gm_import: a vhost-user front-end's memory table). Each side gets its own view, mapped at its
  * own host address, so a pointer that leaks from one side to the other is a
  * bug a test can see.
  *
@@ -31,6 +32,15 @@ struct gm_region_info {
 	uint64_t fd_offset; /* where its bytes start in the memfd */
 };
 
+/* A region of another process's memory (a vhost-user front-end's memory
+ * table): its own file descriptor, mapped from fd_offset. */
+struct gm_import_region {
+	uint64_t gpa;        /* page aligned */
+	uint64_t size;       /* page aligned, non-zero */
+	int fd;              /* gm_import() takes ownership, also on failure */
+	uint64_t fd_offset;  /* page aligned */
+};
+
 enum gm_access {
 	GM_READ = 1,
 	GM_WRITE = 2,
@@ -39,16 +49,24 @@ enum gm_access {
 /* Regions must be sorted, page aligned, non-overlapping. NULL on error
  * (errno set). */
 gm_t *gm_create(const struct gm_region_spec *regions, unsigned n);
+/* Regions in any order, non-overlapping; each fd is owned by the result
+ * (closed by gm_destroy, or right away on failure). A view maps each region
+ * from its own fd. NULL on error (errno set). */
+gm_t *gm_import(const struct gm_import_region *regions, unsigned n);
 void gm_destroy(gm_t *gm);
+/* The memfd of gm_create()'s memory; -1 for imported memory. */
 int gm_fd(const gm_t *gm);
 unsigned gm_region_count(const gm_t *gm);
 const struct gm_region_info *gm_region(const gm_t *gm, unsigned i);
 uint64_t gm_total_size(const gm_t *gm);
 
-/* Map a new view of all regions (one mmap of the memfd). */
+/* Map a new view of all regions: one mmap of the memfd, or for imported
+ * memory one reservation with each region mapped into it. */
 gm_view_t *gm_view_map(gm_t *gm, const char *name);
 void gm_view_unmap(gm_view_t *v);
 const char *gm_view_name(const gm_view_t *v);
+/* The guest memory a view maps (for its fd and regions). */
+gm_t *gm_view_gm(const gm_view_t *v);
 
 /*
  * Host pointer for [gpa, gpa + len) in this view, or NULL unless the whole
