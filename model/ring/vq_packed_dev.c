@@ -319,6 +319,7 @@ int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	}
 	for (;;) {
 		struct pdesc_copy d;
+		const uint16_t cur = slot; /* this descriptor's slot */
 
 		/* drivernormative: Scatter-Gather Support -- no list longer
 		 * than the queue size; this is the loop cap */
@@ -355,15 +356,15 @@ int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 			if (count > 1 || (d.flags & VIRTQ_DESC_F_NEXT))
 				FAIL(vq, CL_DRV_PINDIRECT, d.id,
 				     "INDIRECT descriptor in slot %u is part of a NEXT-linked list",
-				     (slot + size - 1) % size);
+				     cur);
 			/* the WRITE flag of this descriptor is ignored */
 			if (walk_indirect(vq, &w, &d))
 				return VC_POP_BROKEN;
 			id = d.id;
 			break;
 		}
-		if (add_segment(vq, &w, &d, !!(d.flags & VIRTQ_DESC_F_WRITE), CL_DRV_PDESC,
-				(slot + size - 1) % size, false))
+		if (add_segment(vq, &w, &d, !!(d.flags & VIRTQ_DESC_F_WRITE), CL_DRV_PDESC, cur,
+				false))
 			return VC_POP_BROKEN;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT)) {
 			id = d.id; /* the buffer id is in the list's last descriptor */
