@@ -1,16 +1,17 @@
 #!/bin/bash
-# Boot a Linux guest under QEMU (TCG) against a vhost-user-blk back-end and
-# run a workload in it: the third-party driver tier (Linux's virtio_blk, and
-# SeaBIOS before it, driving whatever serves the socket).
+# Boot a Linux guest under QEMU (TCG) against a vhost-user back-end and run
+# a workload in it: the third-party driver tier (Linux's virtio drivers, and
+# SeaBIOS before them for a disk, driving whatever serves the socket).
 #
 # usage: guest.sh prepare
-#        guest.sh boot SOCKET WORKLOAD.sh [extra qemu arguments...]
+#        guest.sh boot [--device blk|rng] SOCKET WORKLOAD.sh [extra qemu arguments...]
 #
 # prepare: fetch Debian's cloud kernel (apt-get download + dpkg-deb -x, never
 #   installed on the host) and build the base initramfs (busybox-static and
 #   the virtio modules, loaded in dependency order) under $VC_GUEST_DIR
 #   (default build/guest). Idempotent.
-# boot: append WORKLOAD as /test.sh in a second cpio archive, boot with
+# boot: attach the socket as QEMU's vhost-user-blk-pci (default) or
+#   vhost-user-rng-pci, append WORKLOAD as /test.sh in a second cpio archive, boot with
 #   -accel tcg (KVM hangs on these machines), print the guest's console, and
 #   exit with the workload's status (the guest prints "GUEST-DONE rc=N"),
 #   124 when the guest does not finish within $VC_GUEST_TIMEOUT seconds
@@ -20,7 +21,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 W=${VC_GUEST_DIR:-$here/../../build/guest}
 KDIR=$W/kernel
-MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk"
+# in dependency order (the .deb has no modules.dep); rng-core is built in
+MODPATHS="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
+drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/block/virtio_blk
+drivers/char/hw_random/virtio-rng"
 
 die() { echo "guest.sh: $*" >&2; exit 2; }
 
@@ -51,10 +55,10 @@ prepare_initramfs() {
 	mkdir -p "$R"/{bin,dev,proc,sys,mnt,tmp,lib/modules}
 	cp "$(command -v busybox)" "$R/bin/busybox"
 	M=$KDIR/lib/modules/$(kver)/kernel
-	for m in drivers/virtio/virtio_ring drivers/virtio/virtio \
-		 drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
-		 drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+	mods=
+	for m in $MODPATHS; do
 		cp "$M/$m.ko" "$R/lib/modules/"
+		mods="$mods $(basename "$m")"
 	done
 	cat >"$R/init" <<INIT
 #!/bin/busybox sh
@@ -63,8 +67,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in $MODS; do insmod /lib/modules/\$m.ko; done
-for i in \$(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done
+for m in$mods; do insmod /lib/modules/\$m.ko; done
 echo "GUEST-READY uptime=\$(cut -d' ' -f1 /proc/uptime)"
 rc=127
 [ -x /test.sh ] && { /test.sh; rc=\$?; }
@@ -77,8 +80,19 @@ INIT
 }
 
 boot() {
-	local sock=$1 workload=$2 T rc out
+	local dev=blk sock workload T rc out
+	local -a qdev
+	if [ "${1:-}" = --device ]; then
+		dev=${2:-}
+		shift 2
+	fi
+	sock=${1:-} workload=${2:-}
 	shift 2
+	case $dev in
+	blk) qdev=(-device vhost-user-blk-pci,chardev=vu,num-queues=1) ;;
+	rng) qdev=(-device vhost-user-rng-pci,chardev=vu) ;;
+	*) die "unknown device '$dev' (blk, rng)" ;;
+	esac
 	[ -S "$sock" ] || die "no vhost-user socket at $sock"
 	[ -r "$workload" ] || die "cannot read workload $workload"
 	[ -s "$W/base.cpio.gz" ] && [ -n "$(kver)" ] || die "run '$0 prepare' first"
@@ -95,9 +109,8 @@ boot() {
 		-object memory-backend-memfd,id=mem,size=512M,share=on \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$KDIR"/boot/vmlinuz-* -initrd "$T/initrd.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=3" \
-		-chardev socket,id=vub,path="$sock" \
-		-device vhost-user-blk-pci,chardev=vub,num-queues=1 "$@" </dev/null >"$T/console.log" 2>&1
+		-append "console=ttyS0 panic=-1 quiet loglevel=${VC_GUEST_LOGLEVEL:-4}" \
+		-chardev socket,id=vu,path="$sock" "${qdev[@]}" "$@" </dev/null >"$T/console.log" 2>&1
 	rc=$?
 	set -e
 	# the console without carriage returns and terminal escapes
@@ -110,6 +123,7 @@ boot() {
 
 case ${1:-} in
 prepare) mkdir -p "$W"; prepare_kernel; prepare_initramfs; echo "guest: kernel $(kver), $W/base.cpio.gz" ;;
-boot) [ $# -ge 3 ] || die "usage: $0 boot SOCKET WORKLOAD.sh [qemu args...]"; shift; boot "$@" ;;
+boot) [ $# -ge 3 ] || die "usage: $0 boot [--device blk|rng] SOCKET WORKLOAD.sh [qemu args...]"
+	shift; boot "$@" ;;
 *) sed -n '5,9p' "$0"; exit 2 ;;
 esac

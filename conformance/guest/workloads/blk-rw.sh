@@ -9,8 +9,9 @@ dev=/dev/vda
 fail=0
 step() { if "$@"; then echo "WORKLOAD ok: $*"; else echo "WORKLOAD FAIL: $*"; fail=1; fi; }
 
+for i in $(seq 50); do [ -b $dev ] && break; sleep 0.1; done
 sectors=$(cat /sys/block/vda/size)
-echo "WORKLOAD disk: $sectors sectors, $(cat /sys/block/vda/queue/logical_block_size)-byte blocks"
+echo "WORKLOAD disk: $sectors sectors, $(cat /sys/block/vda/queue/logical_block_size)-byte blocks, $(ls /sys/block/vda/mq | wc -l) queue(s)"
 step test "$sectors" -ge 2048
 # a 64 KiB pattern, different for each place it is written
 i=0
