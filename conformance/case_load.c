@@ -1869,7 +1869,8 @@ int case_load_path(struct case_set *set, const char *path, const struct catalogu
 		names[n++] = full;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n) /* names is NULL for a directory without case files */
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		if (!rc && case_load_path(set, names[i], cat, err, errlen) != 0)
 			rc = -1;
