@@ -835,6 +835,25 @@ START_TEST(pop_builds_element_in_chain_order)
 }
 END_TEST
 
+START_TEST(vring_base_counts_the_avail_ring_positions_consumed)
+{
+	struct vc_elem e;
+
+	ck_assert_uint_eq(vq_dev_vring_base(fx.vq), 0);
+	desc(5, BUF(1), 100, F_W, 0);
+	desc(6, BUF(2), 100, F_W, 0);
+	make_avail(5);
+	make_avail(6);
+	ck_assert_int_eq(vq_dev_pop(fx.vq, &e), VC_POP_OK);
+	ck_assert_uint_eq(vq_dev_vring_base(fx.vq), 1);
+	ck_assert_int_eq(vq_dev_pop(fx.vq, &e), VC_POP_OK);
+	ck_assert_uint_eq(vq_dev_vring_base(fx.vq), 2);
+	ck_assert_int_eq(vq_dev_pop(fx.vq, &e), VC_POP_EMPTY);
+	ck_assert_uint_eq(vq_dev_vring_base(fx.vq), 2);
+	assert_no_violation();
+}
+END_TEST
+
 START_TEST(pop_on_empty_ring_and_disabled_queue)
 {
 	struct vc_elem e;
@@ -1756,6 +1775,7 @@ static Suite *vq_dev_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, pop_builds_element_in_chain_order);
 	tcase_add_test(tc, pop_on_empty_ring_and_disabled_queue);
+	tcase_add_test(tc, vring_base_counts_the_avail_ring_positions_consumed);
 	tcase_add_test(tc, zero_length_descriptors_are_accepted_and_not_segments);
 	tcase_add_test(tc, buffers_ending_at_the_last_byte_of_a_region_are_accepted);
 	tcase_add_test(tc, direct_descriptors_then_final_indirect_are_accepted);

@@ -682,6 +682,33 @@ START_TEST(list_of_exactly_queue_size_wrapping_the_ring_is_accepted)
 }
 END_TEST
 
+START_TEST(vring_base_holds_both_slots_with_their_wrap_counters)
+{
+	struct vc_elem e;
+	unsigned i;
+
+	/* slot 0 of lap 1 (wrap counters 1) on both sides */
+	ck_assert_uint_eq(vq_dev_vring_base(fx.dev), 0x80008000u);
+	avail(BUF(0), 16, 0, F_N);
+	avail(BUF(1), 16, 0, 0);
+	pop_ok(&e);
+	ck_assert_uint_eq(vq_dev_vring_base(fx.dev), 0x80008002u);
+	ck_assert_int_eq(vq_dev_push(fx.dev, e.head, 0), 0);
+	vq_dev_flush(fx.dev);
+	/* the used descriptor of the 2-slot list skips both slots */
+	ck_assert_uint_eq(vq_dev_vring_base(fx.dev), 0x80028002u);
+	for (i = 2; i < QSZ; i++) {
+		avail(BUF(i), 16, (uint16_t)i, 0);
+		pop_ok(&e);
+		ck_assert_int_eq(vq_dev_push(fx.dev, e.head, 0), 0);
+	}
+	vq_dev_flush(fx.dev);
+	/* both wrapped: slot 0 of lap 2, wrap counters 0 */
+	ck_assert_uint_eq(vq_dev_vring_base(fx.dev), 0);
+	assert_no_dev_violation();
+}
+END_TEST
+
 START_TEST(stale_descriptors_of_earlier_laps_read_as_empty)
 {
 	struct vc_elem e;
@@ -1569,6 +1596,7 @@ static Suite *vq_packed_suite(void)
 	tcase_add_test(tc, indirect_table_of_queue_size_entries_at_odd_address_is_accepted);
 	tcase_add_test(tc, list_of_exactly_queue_size_wrapping_the_ring_is_accepted);
 	tcase_add_test(tc, stale_descriptors_of_earlier_laps_read_as_empty);
+	tcase_add_test(tc, vring_base_holds_both_slots_with_their_wrap_counters);
 	tcase_add_test(tc, used_descriptor_is_written_at_flush_and_skips_the_list);
 	tcase_add_test(tc, used_descriptors_of_the_second_lap_carry_wrap_0);
 	tcase_add_test(tc, push_refuses_ids_and_lens_the_driver_did_not_post);

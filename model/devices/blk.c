@@ -127,6 +127,7 @@ static const struct feature_name feature_names[] = {
 	{ "indirect_desc", VIRTIO_F_INDIRECT_DESC },
 	{ "event_idx", VIRTIO_F_EVENT_IDX },
 	{ "ring_reset", VIRTIO_F_RING_RESET },
+	{ "ring_packed", VIRTIO_F_RING_PACKED },
 };
 
 #define BLK_DEFAULT_OFFER                                                                  \
@@ -137,7 +138,7 @@ static const struct feature_name feature_names[] = {
 	 VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) | VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES) |         \
 	 VIRTIO_BIT(VIRTIO_BLK_F_LIFETIME) | VIRTIO_BIT(VIRTIO_BLK_F_SECURE_ERASE) |        \
 	 VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |              \
-	 VIRTIO_BIT(VIRTIO_F_RING_RESET))
+	 VIRTIO_BIT(VIRTIO_F_RING_RESET) | VIRTIO_BIT(VIRTIO_F_RING_PACKED))
 
 static void default_params(struct blk_params *p)
 {

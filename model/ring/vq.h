@@ -117,6 +117,11 @@ const struct vq_dev_stats *vq_dev_stats(const vq_dev_t *vq);
 uint32_t vq_dev_ring_busy(const vq_dev_t *vq);
 /* Bound on descriptors read per pop (loop cap), for tests. */
 uint32_t vq_dev_walk_limit(const vq_dev_t *vq);
+/* The ring position as vhost-user's GET_VRING_BASE states it. Split: the
+ * next avail ring position to consume (mod 2^16). Packed: bits 0-14 the next
+ * descriptor slot to read, bit 15 the Driver Ring Wrap Counter; bits 16-30
+ * the next slot for a used descriptor, bit 31 the Device Ring Wrap Counter. */
+uint32_t vq_dev_vring_base(const vq_dev_t *vq);
 
 /* ---------------------------------------------------------------- driver */
 

@@ -89,6 +89,14 @@ uint32_t vq_dev_ring_busy(const vq_dev_t *vq) { return vq->ring_busy; }
 const struct vq_dev_stats *vq_dev_stats(const vq_dev_t *vq) { return &vq->stats; }
 uint32_t vq_dev_walk_limit(const vq_dev_t *vq) { return 2u * vq->cfg.size + 1; }
 
+uint32_t vq_dev_vring_base(const vq_dev_t *vq)
+{
+	if (vq->cfg.packed)
+		return (vq->last_avail | (vq->avail_wrap ? 0x8000u : 0)) |
+		       (uint32_t)(vq->used_slot | (vq->used_wrap ? 0x8000u : 0)) << 16;
+	return vq->last_avail;
+}
+
 void vq_ring_geometry(uint16_t size, bool packed, struct vq_ring_geometry *g)
 {
 	if (packed) {
