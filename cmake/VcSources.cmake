@@ -17,11 +17,17 @@ set(VC_MODEL_SOURCES
   devices/rng.c
   devices/blk.c
   devices/console.c
+  devices/gpu.c
+  devices/balloon.c
+  devices/net.c
   drivers/galloc.c
   drivers/vdrv.c
   drivers/rng_drv.c
   drivers/blk_drv.c
   drivers/console_drv.c
+  drivers/balloon_drv.c
+  drivers/gpu_drv.c
+  drivers/net_drv.c
   pair/vc_pair.c
 )
 set(VC_MODEL_INCLUDE_DIRS include mem ring transport devices drivers pair)
@@ -41,6 +47,7 @@ set(VC_CONFORMANCE_SOURCES
   exec_net.c
   exec_balloon.c
   exec_gpu.c
+  png.c
   exec_packed.c
   report.c
   runner.c

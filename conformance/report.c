@@ -123,6 +123,11 @@ int report_json(const struct run_report *r, const char *path)
 			fputs(", \"known_deviation\": ", af.f);
 			json_string(af.f, cr->xfail_reason);
 		}
+		if (cr->o.artifact[0]) {
+			/* a file the point left under the report directory */
+			fputs(", \"artifact\": ", af.f);
+			json_string(af.f, cr->o.artifact);
+		}
 		fputs(", \"trace\": ", af.f);
 		json_string(af.f, cr->o.trace);
 		fprintf(af.f, "}%s\n", i + 1 < r->n ? "," : "");
@@ -322,6 +327,14 @@ int report_html(const struct run_report *r, const char *path)
 				fputc(')', af.f);
 			}
 			fputs("</p>\n", af.f);
+		}
+		if (cr->o.artifact[0]) {
+			/* a rendered artifact (a scanout PNG), relative to the report */
+			fputs("<p><img class=\"artifact\" alt=\"", af.f);
+			xml_text(af.f, cr->o.artifact);
+			fputs("\" src=\"", af.f);
+			xml_text(af.f, cr->o.artifact);
+			fputs("\"></p>\n", af.f);
 		}
 		fputs("<pre>", af.f);
 		xml_text(af.f, cr->o.trace);

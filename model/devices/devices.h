@@ -8,7 +8,10 @@
 extern const struct vc_device_ops vc_rng_device_ops;
 extern const struct vc_device_ops vc_blk_device_ops;
 extern const struct vc_device_ops vc_console_device_ops;
+extern const struct vc_device_ops vc_gpu_device_ops;
 
+extern const struct vc_device_ops vc_balloon_device_ops;
+extern const struct vc_device_ops vc_net_device_ops;
 /* Look a built-in device up by name ("rng"); NULL if unknown. */
 const struct vc_device_ops *vc_device_lookup(const char *name);
 /* The i-th built-in device, NULL past the last. */

@@ -7,6 +7,9 @@ static const struct vc_device_ops *const builtin[] = {
 	&vc_rng_device_ops,
 	&vc_blk_device_ops,
 	&vc_console_device_ops,
+	&vc_net_device_ops,
+	&vc_balloon_device_ops,
+	&vc_gpu_device_ops,
 };
 
 const struct vc_device_ops *vc_device_lookup(const char *name)
