@@ -56,6 +56,11 @@ set(VC_CONFORMANCE_SOURCES
   ../fuzz/fsd_input.c
   export_corpus.c
   crash2case.c
+  vu_client.c
+  vu_device.c
+  vu_target.c
+  target.c
+  target_plugin.c
 )
 
 # vc_model_library(NAME ROOT): a static model library from the tree at ROOT.

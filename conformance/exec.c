@@ -16,6 +16,7 @@
 #include "devices.h"
 #include "exec.h"
 #include "exec_priv.h"
+#include "target.h"
 #include "vq_split_layout.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/virtio.h"
@@ -563,8 +564,11 @@ static int check_expect(struct xstate *x, const struct case_step *s)
 				    (unsigned long long)f,
 				    (unsigned long long)(f & e->negotiated_lacks));
 	}
+	/* a target that cannot name a clause (device.h: VC_FAIL_REFUSED) meets
+	 * an expected device violation by refusing the buffers */
 	for (i = 0; i < e->n_device_violation; i++)
-		if (vc_findings_find(fdev, e->device_violation[i]) < 0)
+		if (vc_findings_find(fdev, e->device_violation[i]) < 0 &&
+		    vc_findings_find(fdev, VC_FAIL_REFUSED) < 0)
 			return xfail(x, V_FAIL, e->device_violation[i],
 				    "the device recorded no violation of %s (%u findings%s%s)",
 				    e->device_violation[i], fdev->count, fdev->count ? ", first: " : "",
@@ -1057,9 +1061,24 @@ static bool wants_tracking(const struct vc_case *c)
 	return false;
 }
 
+/* The device reported that it broke for a reason that is not the driver's
+ * (device.h: VC_FAIL_BROKEN): the point's verdict is ERROR with that
+ * reason, whatever a step concluded from the breakage. */
+static bool target_broke(struct xstate *x)
+{
+	const struct vc_findings *f = vdev_findings(x->pair.core);
+	int k = vc_findings_find(f, VC_FAIL_BROKEN);
+
+	if (k < 0)
+		return false;
+	xfail(x, V_ERROR, NULL, "the device under test broke: %s", f->v[k].msg);
+	return true;
+}
+
 void exec_point(const struct case_point *p, const struct exec_env *env, struct case_outcome *o)
 {
 	static const struct exec_env no_env;
+	const struct vc_target *tg;
 	struct xstate *x;
 	const struct vc_case *c = p->c;
 	struct vdev_params params = { 0 };
@@ -1088,9 +1107,32 @@ void exec_point(const struct case_point *p, const struct exec_env *env, struct c
 	params.queue_reset_reads = c->queue_reset_delay;
 	popts.transport = p->mmio ? VC_TRANSPORT_MMIO : VC_TRANSPORT_PCI;
 	popts.params = &params;
-	x->dev = exec_device_find(c->device);
-	if (!x->dev || vc_pair_open_opts(&x->pair, x->dev->ops, c->device_args[0] ? c->device_args : NULL,
-				       &popts) != 0) {
+	/* a target other than the model: SKIP what it cannot judge, else
+	 * the pair is built on its device (x->dev keeps the driver side) */
+	tg = x->env->target && x->env->target->kind != VC_TARGET_MODEL ? x->env->target : NULL;
+	if (tg) {
+		const char *why = vc_target_cannot_run(tg, c);
+
+		if (why) {
+			o->verdict = V_SKIP;
+			snprintf(o->message, sizeof(o->message), "%s", why);
+			free(x);
+			return;
+		}
+	}
+	x->dev = vc_target_exec_device(tg, c);
+	if (tg) {
+		if (!x->dev || vc_pair_open_opts(&x->pair, tg->ops, tg->args[0] ? tg->args : NULL,
+						 &popts) != 0) {
+			xfail(x, V_ERROR, NULL, "cannot create the device/driver pair on target %s "
+			      "(%s)", vc_target_name(tg), x->dev ? "create() failed" :
+			      "no reference driver for its device type");
+			free(x);
+			return;
+		}
+	} else if (!x->dev || vc_pair_open_opts(&x->pair, x->dev->ops,
+						c->device_args[0] ? c->device_args : NULL,
+						&popts) != 0) {
 		xfail(x, V_ERROR, NULL, "cannot create the %s device/driver pair%s%s", c->device,
 		     c->device_args[0] ? " with device_args " : "", c->device_args);
 		free(x);
@@ -1139,6 +1181,11 @@ void exec_point(const struct case_point *p, const struct exec_env *env, struct c
 
 		xtrace(x, "step %u (%s, line %u)", i + 1, case_step_name(s->kind), s->pos.line);
 		if (run_step(x, s) != 0) {
+			o->failed_step = (int)i;
+			target_broke(x);
+			break;
+		}
+		if (target_broke(x)) {
 			o->failed_step = (int)i;
 			break;
 		}

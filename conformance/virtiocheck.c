@@ -19,6 +19,7 @@
 #include "report.h"
 #include "runner.h"
 #include "selfcheck.h"
+#include "target.h"
 #include "ytree.h"
 
 #define VC_VERSION "0.1.0"
@@ -38,7 +39,15 @@ static const char usage_text[] =
 	"  version                 print the version\n"
 	"\n"
 	"options:\n"
-	"  --target NAME           implementation under test (model)\n"
+	"  --target TARGET         implementation under test (default: model):\n"
+	"                            model                        the built-in devices\n"
+	"                            plugin:PATH.so[,key=value...] a device plugin\n"
+	"                              (docs/plugins.md); key=value... reaches its create()\n"
+	"                            vhost-user:SOCKET[,key=value...] a running back-end\n"
+	"                            vhost-user[,key=value...] with --spawn CMD\n"
+	"  --spawn 'CMD ... {sock} ...'  vhost-user: start a fresh back-end per case point\n"
+	"  --compare-with model    run: also run every point on the model and report the\n"
+	"                          points whose verdict or failure differs\n"
 	"  --jobs N                case points run in parallel (default: online CPUs)\n"
 	"  --timeout SECONDS       time limit of one case point (default 10)\n"
 	"  --filter GLOB           only cases whose id matches GLOB\n"
@@ -53,6 +62,8 @@ static const char usage_text[] =
 
 struct opts {
 	const char *target;
+	const char *spawn;
+	const char *compare_with;
 	unsigned jobs;
 	double timeout;
 	const char *filter;
@@ -88,6 +99,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->verbose = true;
 		} else if (OPT("--target")) {
 			o->target = val;
+		} else if (OPT("--spawn")) {
+			o->spawn = val;
+		} else if (OPT("--compare-with")) {
+			if (strcmp(val, "model")) {
+				fprintf(stderr, "virtiocheck: --compare-with takes 'model', not '%s'\n",
+					val);
+				return -1;
+			}
+			o->compare_with = val;
 		} else if (OPT("--jobs")) {
 			char *end;
 			long j = strtol(val, &end, 10);
@@ -123,8 +143,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 #undef OPT
 	}
-	if (strcmp(o->target, "model")) {
-		fprintf(stderr, "virtiocheck: unknown target '%s' (available: model)\n", o->target);
+	if (o->compare_with && !strcmp(o->target, "model")) {
+		fprintf(stderr, "virtiocheck: --compare-with model needs a --target other than model\n");
 		return -1;
 	}
 	return 0;
@@ -351,6 +371,128 @@ static void print_coverage(const struct run_report *r)
 	printf("clauses: %zu of %zu have a passing case\n", r->covered, r->cat->n);
 }
 
+/* The part of a SKIP message that names the reason; per-point details
+ * follow in " [...]". */
+static size_t reason_len(const char *msg)
+{
+	const char *b = strstr(msg, " [");
+
+	return b ? (size_t)(b - msg) : strlen(msg);
+}
+
+/* SKIP counts by reason, most frequent first. */
+static void print_skip_reasons(const struct case_result *res, size_t n)
+{
+	size_t *first = calloc(n ? n : 1, sizeof(*first)), *count = calloc(n ? n : 1, sizeof(*count));
+	size_t nr = 0, i, k;
+
+	if (!first || !count) {
+		free(first);
+		free(count);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *m = res[i].o.message;
+		size_t len = reason_len(m);
+
+		if (res[i].o.verdict != V_SKIP)
+			continue;
+		for (k = 0; k < nr; k++) {
+			const char *f = res[first[k]].o.message;
+
+			if (reason_len(f) == len && !strncmp(f, m, len))
+				break;
+		}
+		if (k == nr)
+			first[nr++] = i;
+		count[k]++;
+	}
+	if (nr)
+		printf("\nSKIP reasons:\n");
+	while (nr) {
+		size_t best = 0;
+
+		for (k = 1; k < nr; k++)
+			if (count[k] > count[best])
+				best = k;
+		printf("%6zu  %.*s\n", count[best], (int)reason_len(res[first[best]].o.message),
+		       res[first[best]].o.message);
+		first[best] = first[nr - 1];
+		count[best] = count[nr - 1];
+		nr--;
+	}
+	free(first);
+	free(count);
+}
+
+/* Observable results of one point that differ between the target (t) and
+ * the model (m): the verdict, or for two failures the step and message. */
+static bool differs(const struct case_outcome *t, const struct case_outcome *m)
+{
+	if (t->verdict != m->verdict)
+		return true;
+	if (t->verdict != V_FAIL && t->verdict != V_ERROR)
+		return false;
+	return t->failed_step != m->failed_step || strcmp(t->message, m->message);
+}
+
+static void json_outcome(FILE *f, const char *key, const struct case_outcome *o)
+{
+	fprintf(f, "\"%s\": {\"verdict\": \"%s\", \"failed_step\": %d, \"message\": ", key,
+		verdict_name(o->verdict), o->failed_step >= 0 ? o->failed_step + 1 : 0);
+	json_string(f, o->message);
+	fputs("}", f);
+}
+
+/* --compare-with model: print the points whose results differ and write
+ * them to DIR/compare.json. The number of differences, or -1 when the
+ * report cannot be written. */
+static long compare_report(const struct opts *o, const char *target, const struct case_result *t,
+			   const struct case_result *m, size_t n)
+{
+	struct atomic_file af;
+	char path[4200];
+	size_t i, compared = 0, diff = 0, not_run = 0;
+
+	snprintf(path, sizeof(path), "%s/compare.json", o->report_dir);
+	if (atomic_file_open(&af, path) != 0)
+		return -1;
+	fprintf(af.f, "{\n  \"tool\": \"virtiocheck\",\n  \"kind\": \"compare\",\n  \"target\": ");
+	json_string(af.f, target);
+	fputs(",\n  \"compared_with\": \"model\",\n  \"differences\": [", af.f);
+	printf("\ndifferences from the model (--compare-with model):\n");
+	for (i = 0; i < n; i++) {
+		if (t[i].o.verdict == V_SKIP) {
+			not_run++;
+			continue;
+		}
+		compared++;
+		if (!differs(&t[i].o, &m[i].o))
+			continue;
+		printf("  %s%s%s%s\n    target: %s%s%s\n    model:  %s%s%s\n", t[i].point.c->id,
+		       t[i].point.label[0] ? " [" : "", t[i].point.label, t[i].point.label[0] ? "]" : "",
+		       verdict_name(t[i].o.verdict), t[i].o.message[0] ? ": " : "", t[i].o.message,
+		       verdict_name(m[i].o.verdict), m[i].o.message[0] ? ": " : "", m[i].o.message);
+		fprintf(af.f, "%s\n    {\"case\": ", diff ? "," : "");
+		json_string(af.f, t[i].point.c->id);
+		fputs(", \"point\": ", af.f);
+		json_string(af.f, t[i].point.label);
+		fputs(", ", af.f);
+		json_outcome(af.f, "target", &t[i].o);
+		fputs(", ", af.f);
+		json_outcome(af.f, "model", &m[i].o);
+		fputs("}", af.f);
+		diff++;
+	}
+	fprintf(af.f, "%s],\n  \"compared\": %zu,\n  \"not_run_on_target\": %zu,\n"
+		"  \"differing\": %zu\n}\n", diff ? "\n  " : "", compared, not_run, diff);
+	printf("%zu of %zu points compared differ (%zu SKIP on the target, not compared)\n"
+	       "comparison: %s\n", diff, compared, not_run, path);
+	if (atomic_file_commit(&af) != 0)
+		return -1;
+	return (long)diff;
+}
+
 static int cmd_run(struct opts *o, bool coverage)
 {
 	struct catalogue cat;
@@ -360,6 +502,7 @@ static int cmd_run(struct opts *o, bool coverage)
 	struct progress pr;
 	struct run_opts ro;
 	struct exec_env env;
+	struct vc_target target;
 	size_t n, n_cases;
 	const unsigned *v;
 	char path[4200];
@@ -369,8 +512,15 @@ static int cmd_run(struct opts *o, bool coverage)
 
 	if (load_all(o, &cat, &set) != 0)
 		return 2;
+	if (vc_target_open(&target, o->target, o->spawn, path, sizeof(path)) != 0) {
+		fprintf(stderr, "virtiocheck: %s\n", path);
+		case_set_free(&set);
+		catalogue_free(&cat);
+		return 2;
+	}
 	res = expand_all(o, &set, &n, &n_cases);
 	if (!res) {
+		vc_target_close(&target);
 		case_set_free(&set);
 		catalogue_free(&cat);
 		return 2;
@@ -378,21 +528,23 @@ static int cmd_run(struct opts *o, bool coverage)
 	pr.tty = isatty(STDOUT_FILENO);
 	pr.color = pr.tty && !getenv("NO_COLOR");
 	pr.verbose = o->verbose;
-	env = (struct exec_env){ .artifact_dir = o->report_dir };
+	env = (struct exec_env){ .artifact_dir = o->report_dir, .target = &target };
 	ro = (struct run_opts){ .jobs = o->jobs, .timeout_s = o->timeout, .env = &env,
 				.progress = on_progress, .progress_ctx = &pr };
 	t0 = now_ms();
 	run_points(res, n, &ro);
 	if (o->deviations && apply_deviations(o->deviations, res, n) != 0) {
+		vc_target_close(&target);
 		free(res);
 		case_set_free(&set);
 		catalogue_free(&cat);
 		return 2;
 	}
-	rep = (struct run_report){ .target = o->target, .cat = &cat, .res = res, .n = n,
+	rep = (struct run_report){ .target = vc_target_name(&target), .cat = &cat, .res = res, .n = n,
 				   .wall_ms = now_ms() - t0, .started = (long long)time(NULL),
 				   .jobs = o->jobs };
 	if (report_summarize(&rep) != 0) {
+		vc_target_close(&target);
 		free(res);
 		case_set_free(&set);
 		catalogue_free(&cat);
@@ -404,6 +556,8 @@ static int cmd_run(struct opts *o, bool coverage)
 	printf("\n%-8s %6s\n", "verdict", "points");
 	for (i = 0; i < V_COUNT; i++)
 		printf("%-8s %6u\n", verdict_name((enum verdict)i), v[i]);
+	print_skip_reasons(res, n);
+	printf("target: %s\n", vc_target_name(&target));
 	printf("%zu cases, %zu case points in %.0f ms (%u jobs); %zu of %zu clauses have a passing case\n",
 	       n_cases, n, rep.wall_ms, o->jobs, rep.covered, cat.n);
 	snprintf(path, sizeof(path), "%s/virtiocheck.json", o->report_dir);
@@ -417,7 +571,34 @@ static int cmd_run(struct opts *o, bool coverage)
 		       o->report_dir, o->report_dir, path);
 		printf("%u passed, %u failed\n", v[V_PASS], v[V_FAIL] + v[V_ERROR]);
 	}
+	if (!rc && o->compare_with) {
+		struct case_result *mres = malloc(n ? n * sizeof(*mres) : 1);
+		struct case_result *todo = malloc(n ? n * sizeof(*todo) : 1);
+		struct exec_env menv = { .artifact_dir = NULL, .target = NULL };
+		size_t k, nt = 0;
+		long d = -1;
+
+		if (mres && todo) {
+			/* the model runs only what ran on the target */
+			memcpy(mres, res, n * sizeof(*mres));
+			for (k = 0; k < n; k++)
+				if (res[k].o.verdict != V_SKIP)
+					todo[nt++] = res[k];
+			ro.env = &menv;
+			ro.progress = NULL;
+			run_points(todo, nt, &ro);
+			for (k = 0, nt = 0; k < n; k++)
+				if (res[k].o.verdict != V_SKIP)
+					mres[k] = todo[nt++];
+			d = compare_report(o, vc_target_name(&target), res, mres, n);
+		}
+		free(todo);
+		free(mres);
+		if (d < 0)
+			rc = -1;
+	}
 	report_release(&rep);
+	vc_target_close(&target);
 	free(res);
 	case_set_free(&set);
 	catalogue_free(&cat);

@@ -1335,6 +1335,27 @@ END_TEST
 
 /* --------------------------------------------------------------- liveness */
 
+START_TEST(fail_keeps_its_own_copy_of_the_clause)
+{
+	char label[160];
+	const struct vc_findings *f;
+
+	open_fake();
+	raw_init(F_V1, 1, true);
+	/* a plugin's clause may live on its stack: gone after the call */
+	snprintf(label, sizeof(label), "%s", CL_DRV_VIRTQUEUES);
+	(fk.host->fail)(fk.h, label, "test: device gives up");
+	memset(label, 'x', sizeof(label) - 1);
+	(fk.host->fail)(fk.h, NULL, NULL);
+	f = vpci_findings(pr.dev);
+	ck_assert_uint_eq(f->count, 2);
+	ck_assert_str_eq(f->v[0].clause, CL_DRV_VIRTQUEUES);
+	ck_assert_ptr_ne(f->v[0].clause, label);
+	ck_assert_str_eq(f->v[1].clause, "implementation: fail() without a clause");
+	ck_assert_str_eq(f->v[1].msg, "(no message)");
+}
+END_TEST
+
 START_TEST(needs_reset_refuses_notify_until_reset)
 {
 	struct vc_elem e;
@@ -1441,6 +1462,7 @@ static Suite *vpci_suite(void)
 			    (int)(sizeof(window_fields) / sizeof(window_fields[0])));
 	tcase_add_test(tc, pci_cfg_window_writes_reach_bar);
 	tcase_add_test(tc, needs_reset_refuses_notify_until_reset);
+	tcase_add_test(tc, fail_keeps_its_own_copy_of_the_clause);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,6 +21,8 @@ struct vdev_queue {
 	vq_dev_t *vq;
 };
 
+#define VDEV_CLAUSES_MAX 16
+
 struct vdev {
 	gm_view_t *mem;
 	const struct vc_device_ops *ops;
@@ -40,6 +42,10 @@ struct vdev {
 	struct vdev_queue q[VDEV_MAX_QUEUES];
 	struct vc_findings findings;
 	struct vdev_stats stats;
+	/* clause labels a device passed to fail(): a plugin's strings may not
+	 * outlive the call, so the core keeps its own copies */
+	char *clauses[VDEV_CLAUSES_MAX];
+	unsigned n_clauses;
 };
 
 /* ------------------------------------------------------- the choke point */
@@ -174,9 +180,74 @@ static void host_config_changed(void *h)
 		vdev_interrupt(d, VDEV_IRQ_CONFIG, VC_NO_QUEUE);
 }
 
+/* A stable copy of a label a device gave; the same label, the same copy. */
+static const char *keep_clause(vdev_t *d, const char *clause)
+{
+	unsigned i;
+	char *c;
+
+	if (!clause || !*clause)
+		return "implementation: fail() without a clause";
+	for (i = 0; i < d->n_clauses; i++)
+		if (!strcmp(d->clauses[i], clause))
+			return d->clauses[i];
+	if (d->n_clauses == VDEV_CLAUSES_MAX || !(c = strndup(clause, 256)))
+		return "implementation: fail() with more distinct clauses than kept";
+	d->clauses[d->n_clauses++] = c;
+	return c;
+}
+
 static void host_fail(void *h, const char *clause, const char *msg)
 {
-	vdev_finding(h, VC_SEV_FATAL, clause, VC_NO_QUEUE, "%s", msg);
+	vdev_t *d = h;
+
+	vdev_finding(d, VC_SEV_FATAL, keep_clause(d, clause), VC_NO_QUEUE, "%s",
+		     msg ? msg : "(no message)");
+}
+
+/* ABI minor 1: raw-ring devices (device.h) */
+
+static int host_mem_regions(void *h, int *fd, struct vc_mem_region *r, uint32_t max)
+{
+	const gm_t *gm = gm_view_gm(((vdev_t *)h)->mem);
+	unsigned i, n = gm_region_count(gm);
+
+	if (fd)
+		*fd = gm_fd(gm);
+	for (i = 0; i < n && i < max && r; i++) {
+		const struct gm_region_info *g = gm_region(gm, i);
+
+		r[i] = (struct vc_mem_region){ .gpa = g->gpa, .size = g->size,
+					       .fd_offset = g->fd_offset };
+	}
+	return (int)n;
+}
+
+static int host_queue_info(void *h, uint16_t q, struct vc_queue_info *info)
+{
+	vdev_t *d = h;
+
+	if (q >= d->num_queues || !info)
+		return -1;
+	*info = (struct vc_queue_info){
+		.size = d->q[q].size,
+		.enabled = d->q[q].enable,
+		.packed = !!(d->negotiated & VIRTIO_BIT(VIRTIO_F_RING_PACKED)),
+		.desc = d->q[q].area[VDEV_AREA_DESC],
+		.driver = d->q[q].area[VDEV_AREA_DRIVER],
+		.device = d->q[q].area[VDEV_AREA_DEVICE],
+	};
+	return 0;
+}
+
+static void host_queue_interrupt(void *h, uint16_t q)
+{
+	vdev_t *d = h;
+
+	if (q >= d->num_queues || d->broken || !(d->status & VIRTIO_STATUS_DRIVER_OK) ||
+	    !d->q[q].enable)
+		return;
+	vdev_interrupt(d, VDEV_IRQ_QUEUE, q);
 }
 
 /* ------------------------------------------------------ state machine */
@@ -571,6 +642,9 @@ vdev_t *vdev_new(gm_view_t *dev_mem, const struct vc_device_ops *ops, const char
 		.queue_flush = host_queue_flush,
 		.config_changed = host_config_changed,
 		.fail = host_fail,
+		.mem_regions = host_mem_regions,
+		.queue_info = host_queue_info,
+		.queue_interrupt = host_queue_interrupt,
 	};
 	for (i = 0; i < d->num_queues; i++) {
 		d->q[i].vq = vq_dev_new(dev_mem, ring_sink, d);
@@ -609,6 +683,8 @@ void vdev_free(vdev_t *d)
 		d->ops->destroy(d->dev);
 	for (i = 0; i < d->num_queues; i++)
 		vq_dev_free(d->q[i].vq);
+	for (i = 0; i < d->n_clauses; i++)
+		free(d->clauses[i]);
 	free(d);
 }
 

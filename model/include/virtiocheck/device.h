@@ -13,6 +13,12 @@
  *
  * Threading: every call happens on the host's thread; a device must not call
  * host services from another thread.
+ *
+ * ABI minor 1 appended three host services for "raw-ring" devices, which do
+ * not pop elements but hand the guest memory and the rings to another
+ * process (the vhost-user proxy of the conformance tool): mem_regions,
+ * queue_info and queue_interrupt. A device checks VC_HOST_HAS(host, member)
+ * before it calls one, so it still runs on a minor-0 host.
  */
 #ifndef VIRTIOCHECK_DEVICE_H
 #define VIRTIOCHECK_DEVICE_H
@@ -21,7 +27,7 @@
 #include <stdint.h>
 
 #define VC_DEVICE_ABI_MAJOR 1
-#define VC_DEVICE_ABI_MINOR 0
+#define VC_DEVICE_ABI_MINOR 1
 #define VC_DEVICE_ABI_VERSION ((VC_DEVICE_ABI_MAJOR << 16) | VC_DEVICE_ABI_MINOR)
 
 /* One guest-physical segment of a chain, already validated by the host:
@@ -55,6 +61,29 @@ enum vc_pop_result {
 	VC_POP_BROKEN = -1, /* queue refused (violation recorded, or not live) */
 };
 
+/* One region of guest memory as the host backs it (ABI minor 1): the
+ * guest-physical range [gpa, gpa + size) is the bytes [fd_offset,
+ * fd_offset + size) of the memory file mem_regions returns. */
+struct vc_mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t fd_offset;
+};
+
+/* Where the driver placed queue q and whether it is live (ABI minor 1).
+ * desc/driver/device are the guest-physical addresses of the descriptor
+ * area, the driver area (avail ring / driver event suppression) and the
+ * device area (used ring / device event suppression). */
+struct vc_queue_info {
+	uint16_t size;
+	uint16_t enabled; /* 1: the driver enabled it and the host accepted the rings */
+	uint16_t packed;  /* 1: VIRTIO_F_RING_PACKED negotiated */
+	uint16_t reserved;
+	uint64_t desc;
+	uint64_t driver;
+	uint64_t device;
+};
+
 /* Services the host offers a device. */
 struct vc_host_ops {
 	uint32_t abi_version;
@@ -86,7 +115,47 @@ struct vc_host_ops {
 	/* The device found the driver in breach of clause: the host records it,
 	 * sets DEVICE_NEEDS_RESET and stops the queues. */
 	void (*fail)(void *host, const char *clause, const char *msg);
+
+	/* ---- ABI minor 1: services for raw-ring devices ---- */
+
+	/* The guest memory's file (a memfd the device may mmap MAP_SHARED or
+	 * pass to another process; it stays owned by the host: do not close
+	 * it) and up to max of its regions. Returns the number of regions
+	 * (which may exceed max: only max are filled), or -1. */
+	int (*mem_regions)(void *host, int *fd, struct vc_mem_region *regions, uint32_t max);
+	/* Where queue q lives. 0, or -1 when q does not exist. */
+	int (*queue_info)(void *host, uint16_t q, struct vc_queue_info *info);
+	/* Raise a used-buffer notification for queue q now, regardless of the
+	 * driver's suppression settings (a raw-ring device, or the process it
+	 * hands the rings to, already applied them). Ignored before DRIVER_OK,
+	 * for a queue not enabled, and once the device needs a reset. */
+	void (*queue_interrupt)(void *host, uint16_t q);
 };
+
+/*
+ * Two names a device may pass to fail() in place of a spec clause (ABI
+ * minor 1), for devices that cannot name one:
+ *
+ * VC_FAIL_REFUSED  the device refused the driver's buffers without saying
+ *                  which rule they broke (an out-of-process back-end that
+ *                  dropped the connection, signalled its error eventfd or
+ *                  left the buffers unused after a hostile chain). A
+ *                  harness that supports it lets this finding satisfy an
+ *                  expected device violation of any clause.
+ * VC_FAIL_BROKEN   the device itself stopped working for a reason that is
+ *                  not the driver's (its process died, the connection
+ *                  failed during setup): the harness's verdict is ERROR
+ *                  with msg, not a conformance failure.
+ */
+#define VC_FAIL_REFUSED "vc:refused"
+#define VC_FAIL_BROKEN "vc:device-broken"
+
+/* True when host (a struct vc_host_ops *) provides member, i.e. the host
+ * was built with an ABI minor that has it. */
+#define VC_HOST_HAS(host, member)                                                   \
+	((host)->struct_size >= offsetof(struct vc_host_ops, member) +              \
+				sizeof(((const struct vc_host_ops *)0)->member) &&  \
+	 (host)->member != NULL)
 
 /* What a device provides. */
 struct vc_device_ops {
