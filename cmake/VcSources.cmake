@@ -59,6 +59,8 @@ set(VC_CONFORMANCE_SOURCES
   vu_client.c
   vu_device.c
   vu_target.c
+  vu_server.c
+  serve.c
   target.c
   target_plugin.c
 )

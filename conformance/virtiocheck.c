@@ -18,6 +18,7 @@
 #include "export_corpus.h"
 #include "report.h"
 #include "runner.h"
+#include "serve.h"
 #include "selfcheck.h"
 #include "target.h"
 #include "ytree.h"
@@ -36,6 +37,8 @@ static const char usage_text[] =
 	"  selfcheck               end-to-end check of the reference model\n"
 	"  export-corpus [--out DIR] PATH...  spec cases as fuzz_split_device inputs\n"
 	"  crash2case FILE [--target T] [-o OUT.yaml]  a fuzz input as a regression case\n"
+	"  serve --device NAME --socket PATH [...]  the model device as a vhost-user\n"
+	"                          back-end; checks the front-end's driver (serve --help)\n"
 	"  version                 print the version\n"
 	"\n"
 	"options:\n"
@@ -707,6 +710,8 @@ int main(int argc, char **argv)
 		return export_corpus_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "crash2case"))
 		return crash2case_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argc - 2, argv + 2);
 	if (parse_opts(argc - 2, argv + 2, &o) != 0) {
 		free(o.paths);
 		fputs(usage_text, stderr);

@@ -18,6 +18,10 @@ PACKAGES=(
 	chromium           # headless check of the HTML report (tests/html)
 	zip                # seed corpus zips of fuzz/oss-fuzz/build.sh
 	unzip
+	qemu-system-common # qemu-storage-daemon: the vhost-user back-end of the vhost_user_qsd test
+	qemu-utils         # qemu-img: that test's disk images
+	qemu-system-x86    # the guest tier: QEMU (TCG) boots Linux against virtiocheck serve
+	busybox-static     # the guest tier's initramfs (conformance/guest/guest.sh)
 )
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -37,14 +41,23 @@ for p in "${PACKAGES[@]}"; do
 	fi
 done
 
+export DEBIAN_FRONTEND=noninteractive
 if [ ${#missing[@]} -eq 0 ]; then
 	log "all ${#PACKAGES[@]} packages present; nothing to install"
-	exit 0
+else
+	log "apt-get update"
+	$SUDO apt-get update -q
+	log "installing: ${missing[*]}"
+	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-log "apt-get update"
-$SUDO apt-get update -q
-log "installing: ${missing[*]}"
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The guest tier's kernel: Debian's cloud kernel, downloaded and unpacked
+# under build/guest (never installed on this machine), and its initramfs.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$root/build/guest/kernel" ] && [ ${#missing[@]} -eq 0 ]; then
+	log "apt-get update (package lists for the guest kernel)"
+	$SUDO apt-get update -q
+fi
+log "guest kernel and initramfs (conformance/guest/guest.sh prepare)"
+"$root/conformance/guest/guest.sh" prepare
 log "done"

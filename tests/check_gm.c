@@ -605,7 +605,7 @@ START_TEST(import_maps_each_region_from_its_own_fd_and_offset)
 }
 END_TEST
 
-#define N_BAD_IMPORTS 5
+#define N_BAD_IMPORTS 6
 START_TEST(import_rejects_bad_tables_and_closes_their_fds)
 {
 	int fa = foreign_memfd(0x4000), fb = foreign_memfd(0x4000);
@@ -619,6 +619,7 @@ START_TEST(import_rejects_bad_tables_and_closes_their_fds)
 	case 1: r[0].gpa = 0x10800; break;          /* unaligned gpa */
 	case 2: r[1].fd_offset = 0x100; break;      /* unaligned offset */
 	case 3: r[1].size = 0; break;               /* empty */
+	case 4: r[1].fd_offset = 0x1000; break;     /* past the end of its file */
 	default: r[1].gpa = UINT64_MAX - 0xfff; break; /* wraps 2^64 */
 	}
 	errno = 0;

@@ -4,14 +4,14 @@
 # SeaBIOS before them for a disk, driving whatever serves the socket).
 #
 # usage: guest.sh prepare
-#        guest.sh boot [--device blk|rng] SOCKET WORKLOAD.sh [extra qemu arguments...]
+#        guest.sh boot [--device blk|rng] [--packed] SOCKET WORKLOAD.sh [extra qemu arguments...]
 #
 # prepare: fetch Debian's cloud kernel (apt-get download + dpkg-deb -x, never
 #   installed on the host) and build the base initramfs (busybox-static and
 #   the virtio modules, loaded in dependency order) under $VC_GUEST_DIR
 #   (default build/guest). Idempotent.
 # boot: attach the socket as QEMU's vhost-user-blk-pci (default) or
-#   vhost-user-rng-pci, append WORKLOAD as /test.sh in a second cpio archive, boot with
+#   vhost-user-rng-pci (--packed: with packed virtqueues), append WORKLOAD as /test.sh in a second cpio archive, boot with
 #   -accel tcg (KVM hangs on these machines), print the guest's console, and
 #   exit with the workload's status (the guest prints "GUEST-DONE rc=N"),
 #   124 when the guest does not finish within $VC_GUEST_TIMEOUT seconds
@@ -80,17 +80,21 @@ INIT
 }
 
 boot() {
-	local dev=blk sock workload T rc out
+	local dev=blk packed=off sock workload T rc out
 	local -a qdev
-	if [ "${1:-}" = --device ]; then
-		dev=${2:-}
-		shift 2
-	fi
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--device) dev=${2:-}; shift 2 ;;
+		--packed) packed=on; shift ;;
+		*) break ;;
+		esac
+	done
 	sock=${1:-} workload=${2:-}
+	[ $# -ge 2 ] || die "usage: $0 boot [--device blk|rng] [--packed] SOCKET WORKLOAD.sh"
 	shift 2
 	case $dev in
-	blk) qdev=(-device vhost-user-blk-pci,chardev=vu,num-queues=1) ;;
-	rng) qdev=(-device vhost-user-rng-pci,chardev=vu) ;;
+	blk) qdev=(-device "vhost-user-blk-pci,chardev=vu,num-queues=1,packed=$packed") ;;
+	rng) qdev=(-device "vhost-user-rng-pci,chardev=vu,packed=$packed") ;;
 	*) die "unknown device '$dev' (blk, rng)" ;;
 	esac
 	[ -S "$sock" ] || die "no vhost-user socket at $sock"
@@ -123,7 +127,6 @@ boot() {
 
 case ${1:-} in
 prepare) mkdir -p "$W"; prepare_kernel; prepare_initramfs; echo "guest: kernel $(kver), $W/base.cpio.gz" ;;
-boot) [ $# -ge 3 ] || die "usage: $0 boot [--device blk|rng] SOCKET WORKLOAD.sh [qemu args...]"
-	shift; boot "$@" ;;
+boot) shift; boot "$@" ;;
 *) sed -n '5,9p' "$0"; exit 2 ;;
 esac

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct gm {
@@ -101,10 +102,16 @@ gm_t *gm_import(const struct gm_import_region *regions, unsigned n)
 	for (i = 0; i < n; i++) {
 		uint64_t end;
 
+		struct stat st;
+
 		if (r[i].fd < 0 || r[i].size == 0 || r[i].gpa % ps || r[i].size % ps ||
 		    r[i].fd_offset % ps || __builtin_add_overflow(r[i].gpa, r[i].size, &end) ||
 		    (i > 0 && r[i].gpa < prev_end) || __builtin_add_overflow(off, r[i].size, &off) ||
-		    r[i].fd_offset > UINT64_MAX - r[i].size)
+		    r[i].fd_offset > UINT64_MAX - r[i].size || fstat(r[i].fd, &st) != 0)
+			goto bad;
+		/* a region past the end of its file would fault (SIGBUS) at the
+		 * first access: refuse it here */
+		if (S_ISREG(st.st_mode) && r[i].fd_offset + r[i].size > (uint64_t)st.st_size)
 			goto bad;
 		gm->r[i] = (struct gm_region_info){ r[i].gpa, r[i].size, off - r[i].size };
 		gm->rfd[i] = r[i].fd;

@@ -49,9 +49,10 @@ enum gm_access {
 /* Regions must be sorted, page aligned, non-overlapping. NULL on error
  * (errno set). */
 gm_t *gm_create(const struct gm_region_spec *regions, unsigned n);
-/* Regions in any order, non-overlapping; each fd is owned by the result
- * (closed by gm_destroy, or right away on failure). A view maps each region
- * from its own fd. NULL on error (errno set). */
+/* Regions in any order, non-overlapping, and (for a regular file or memfd)
+ * inside their file; each fd is owned by the result (closed by gm_destroy,
+ * or right away on failure). A view maps each region from its own fd. NULL
+ * on error (errno set). */
 gm_t *gm_import(const struct gm_import_region *regions, unsigned n);
 void gm_destroy(gm_t *gm);
 /* The memfd of gm_create()'s memory; -1 for imported memory. */
