@@ -65,9 +65,9 @@ static void write_json(const struct serve_state *st)
 			json_string(af.f, s->hostile_what);
 		else
 			fputs("null", af.f);
-		fprintf(af.f, ", \"findings_dropped\": %u, \"findings\": [", s->findings.dropped);
-		for (k = 0; k < s->findings.count; k++) {
-			const struct vc_violation *v = &s->findings.v[k];
+		fprintf(af.f, ", \"findings_dropped\": %u, \"findings\": [", s->findings_dropped);
+		for (k = 0; k < s->n_findings; k++) {
+			const struct vu_finding *v = &s->findings[k];
 
 			fprintf(af.f, "%s\n      {\"clause\": ", k ? "," : "");
 			json_string(af.f, v->clause);
@@ -94,14 +94,14 @@ static void on_session(void *ctx, unsigned index, const struct vu_session *s)
 	       s->calls, s->starts, (unsigned long long)s->acked_features, s->end);
 	if (s->hostile_done)
 		printf("  hostile device: %s\n", s->hostile_what);
-	for (k = 0; k < s->findings.count; k++)
-		printf("  DRIVER VIOLATION [%s] %s\n", s->findings.v[k].clause, s->findings.v[k].msg);
-	if (s->findings.dropped)
-		printf("  ... and %u more findings\n", s->findings.dropped);
-	if (!s->findings.count && !s->protocol_error)
+	for (k = 0; k < s->n_findings; k++)
+		printf("  DRIVER VIOLATION [%s] %s\n", s->findings[k].clause, s->findings[k].msg);
+	if (s->findings_dropped)
+		printf("  ... and %u more findings\n", s->findings_dropped);
+	if (!s->n_findings && !s->protocol_error)
 		printf("  no driver violation seen\n");
 	fflush(stdout);
-	st->bad |= s->findings.count || s->protocol_error;
+	st->bad |= s->n_findings || s->protocol_error;
 	st->total++;
 	if (st->n < SERVE_MAX_SESSIONS)
 		st->s[st->n++] = *s;

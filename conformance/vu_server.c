@@ -177,11 +177,22 @@ static void harvest(struct srv *v)
 		return;
 	f = vdev_findings(v->dev);
 	for (i = v->harvested; i < f->count; i++) {
-		vc_findings_add(&v->s->findings, &f->v[i]);
-		logf_(v, "finding: [%s] queue %u: %s", f->v[i].clause, f->v[i].queue, f->v[i].msg);
+		const struct vc_violation *x = &f->v[i];
+		struct vu_finding *k;
+
+		logf_(v, "finding: [%s] queue %u: %s", x->clause, x->queue, x->msg);
+		if (v->s->n_findings == VU_FINDINGS_MAX) {
+			v->s->findings_dropped++;
+			continue;
+		}
+		k = &v->s->findings[v->s->n_findings++];
+		snprintf(k->clause, sizeof(k->clause), "%s", x->clause ? x->clause : "");
+		snprintf(k->msg, sizeof(k->msg), "%s", x->msg);
+		k->severity = x->severity;
+		k->queue = x->queue;
 	}
 	v->harvested = f->count;
-	v->s->findings.dropped += f->dropped - v->harvested_dropped;
+	v->s->findings_dropped += f->dropped - v->harvested_dropped;
 	v->harvested_dropped = f->dropped;
 }
 

@@ -55,7 +55,18 @@ struct vu_server_opts {
 	unsigned hostile_after;       /* used buffers before the deviation */
 };
 
-/* What one front-end connection showed. */
+/* One finding of the driver monitor, held by value: the device core's own
+ * log (and the clause strings it keeps) ends with the connection. */
+struct vu_finding {
+	char clause[224];
+	char msg[sizeof(((struct vc_violation *)0)->msg)];
+	enum vc_severity severity;
+	uint16_t queue;               /* VC_NO_QUEUE when none */
+};
+
+#define VU_FINDINGS_MAX VC_FINDINGS_MAX
+
+/* What one front-end connection showed. Plain data: it may be copied. */
 struct vu_session {
 	unsigned messages;
 	unsigned kicks;
@@ -66,8 +77,11 @@ struct vu_session {
 	bool protocol_error;          /* the front-end broke the protocol */
 	bool hostile_done;            /* the scripted deviation happened */
 	char hostile_what[160];       /* what it changed */
-	/* the driver monitor: what the device side found about the driver */
-	struct vc_findings findings;
+	/* the driver monitor: what the device side found about the driver,
+	 * the first VU_FINDINGS_MAX kept, the rest counted */
+	struct vu_finding findings[VU_FINDINGS_MAX];
+	uint32_t n_findings;
+	uint32_t findings_dropped;
 };
 
 /* Called after each connection ends. */

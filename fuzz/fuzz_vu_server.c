@@ -224,12 +224,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ORACLE(s->end[0], "harness", "the session ended without a reason");
 	ORACLE(s->protocol_error || !strcmp(s->end, "the front-end closed the connection"),
 	       "harness", "a session without a protocol error ended with: %s", s->end);
-	for (k = 0; k < s->findings.count; k++)
-		ORACLE(s->findings.v[k].clause && (!strncmp(s->findings.v[k].clause,
-							    "drivernormative:", 16) ||
-						  !strncmp(s->findings.v[k].clause,
-							    "devicenormative:", 16)),
-		       "harness", "a finding without a normative label: %s", s->findings.v[k].msg);
+	for (k = 0; k < s->n_findings; k++)
+		ORACLE(!strncmp(s->findings[k].clause, "drivernormative:", 16) ||
+		       !strncmp(s->findings[k].clause, "devicenormative:", 16),
+		       "harness", "a finding without a normative label: %s", s->findings[k].msg);
 	close(sv[0]);
 	close(sv[1]);
 	for (k = 0; k < st.narmed; k++)
