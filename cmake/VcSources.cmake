@@ -14,6 +14,7 @@ set(VC_MODEL_SOURCES
   transport/vpci.c
   transport/vmmio.c
   devices/registry.c
+  devices/dev_args.c
   devices/rng.c
   devices/blk.c
   devices/console.c

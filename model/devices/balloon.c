@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "balloon.h"
+#include "dev_args.h"
 #include "devices.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/le.h"
@@ -201,34 +202,6 @@ static void set_clear(struct pfn_set *s)
 
 /* ------------------------------------------------------------ arguments */
 
-static int parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_onoff(const char *s, bool *out)
-{
-	if (strcmp(s, "on") == 0)
-		*out = true;
-	else if (strcmp(s, "off") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
 enum {
 	A_NUM_PAGES, A_TELL, A_STATS, A_OOM, A_HINT, A_POISON, A_REPORT, A_POISON_VAL,
 	A_CMD_ID, A_MAX_PAGES, A_NUMBERING, A_SCRIBBLE, A_REPORT_GARBAGE, A_HINT_REUSE,
@@ -278,7 +251,7 @@ static int parse_args(struct bal_dev *d, const char *args)
 		seen[k] = true;
 		switch (k) {
 		case A_NUM_PAGES:
-			if (parse_u32(val, UINT32_MAX, &d->num_pages) != 0)
+			if (dev_arg_u32(val, UINT32_MAX, &d->num_pages) != 0)
 				goto out;
 			break;
 		case A_TELL:
@@ -287,7 +260,7 @@ static int parse_args(struct bal_dev *d, const char *args)
 		case A_HINT:
 		case A_POISON:
 		case A_REPORT:
-			if (parse_onoff(val, &on) != 0)
+			if (dev_arg_onoff(val, &on) != 0)
 				goto out;
 			if (on)
 				d->offer |= VIRTIO_BIT(feature_of[k]);
@@ -295,15 +268,15 @@ static int parse_args(struct bal_dev *d, const char *args)
 				d->offer &= ~VIRTIO_BIT(feature_of[k]);
 			break;
 		case A_POISON_VAL:
-			if (parse_u32(val, UINT32_MAX, &d->init_poison) != 0)
+			if (dev_arg_u32(val, UINT32_MAX, &d->init_poison) != 0)
 				goto out;
 			break;
 		case A_CMD_ID:
-			if (parse_u32(val, UINT32_MAX, &d->init_cmd_id) != 0)
+			if (dev_arg_u32(val, UINT32_MAX, &d->init_cmd_id) != 0)
 				goto out;
 			break;
 		case A_MAX_PAGES:
-			if (parse_u32(val, VC_BALLOON_MAX_PAGES, &v) != 0 || v == 0)
+			if (dev_arg_u32(val, VC_BALLOON_MAX_PAGES, &v) != 0 || v == 0)
 				goto out;
 			d->inflated.max = d->modified.max = v;
 			break;
@@ -326,19 +299,19 @@ static int parse_args(struct bal_dev *d, const char *args)
 				goto out;
 			break;
 		case A_REPORT_GARBAGE:
-			if (parse_onoff(val, &d->report_garbage) != 0)
+			if (dev_arg_onoff(val, &d->report_garbage) != 0)
 				goto out;
 			break;
 		case A_HINT_REUSE:
-			if (parse_onoff(val, &d->hint_reuse) != 0)
+			if (dev_arg_onoff(val, &d->hint_reuse) != 0)
 				goto out;
 			break;
 		case A_REQUIRE_TELL:
-			if (parse_onoff(val, &d->require_tell_host) != 0)
+			if (dev_arg_onoff(val, &d->require_tell_host) != 0)
 				goto out;
 			break;
 		case A_STATS_STRICT:
-			if (parse_onoff(val, &d->stats_strict) != 0)
+			if (dev_arg_onoff(val, &d->stats_strict) != 0)
 				goto out;
 			break;
 		}

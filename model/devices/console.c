@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "dev_args.h"
 #include "devices.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/le.h"
@@ -161,34 +162,6 @@ static void fifo_free(struct cons_fifo *f)
 
 /* ------------------------------------------------------------ arguments */
 
-static int parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_onoff(const char *s, bool *out)
-{
-	if (strcmp(s, "on") == 0)
-		*out = true;
-	else if (strcmp(s, "off") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
 /* "none" or N[:N...], each < VC_CONSOLE_MAX_PORTS, into a bit mask. */
 static int parse_port_list(const char *s, uint32_t *mask)
 {
@@ -203,7 +176,7 @@ static int parse_port_list(const char *s, uint32_t *mask)
 	strcpy(buf, s);
 	/* strsep: an empty item is an error, not skipped */
 	while ((tok = strsep(&rest, ":")) != NULL) {
-		if (parse_u32(tok, VC_CONSOLE_MAX_PORTS - 1, &p) != 0 || (*mask & (1u << p)))
+		if (dev_arg_u32(tok, VC_CONSOLE_MAX_PORTS - 1, &p) != 0 || (*mask & (1u << p)))
 			return -1;
 		*mask |= 1u << p;
 	}
@@ -255,7 +228,7 @@ static int parse_args(struct cons_dev *d, const char *args)
 			goto out;
 		*val++ = '\0';
 		if (strncmp(tok, "name", 4) == 0 && tok[4]) {
-			if (parse_u32(tok + 4, VC_CONSOLE_MAX_PORTS - 1, &p) != 0 || named[p] ||
+			if (dev_arg_u32(tok + 4, VC_CONSOLE_MAX_PORTS - 1, &p) != 0 || named[p] ||
 			    !name_ok(val))
 				goto out;
 			named[p] = true;
@@ -272,17 +245,17 @@ static int parse_args(struct cons_dev *d, const char *args)
 		seen[k] = true;
 		switch (k) {
 		case A_MULTIPORT:
-			if (parse_onoff(val, &d->mp_offered) != 0)
+			if (dev_arg_onoff(val, &d->mp_offered) != 0)
 				goto out;
 			break;
 		case A_MAX:
-			if (parse_u32(val, VC_CONSOLE_MAX_PORTS, &v) != 0 || v == 0)
+			if (dev_arg_u32(val, VC_CONSOLE_MAX_PORTS, &v) != 0 || v == 0)
 				goto out;
 			d->max_nr_ports = v;
 			break;
 		case A_COLS:
 		case A_ROWS:
-			if (parse_u32(val, 0xffff, &v) != 0)
+			if (dev_arg_u32(val, 0xffff, &v) != 0)
 				goto out;
 			if (k == A_COLS)
 				d->cols = (uint16_t)v;
@@ -291,7 +264,7 @@ static int parse_args(struct cons_dev *d, const char *args)
 			d->size_offered = true;
 			break;
 		case A_EMERG:
-			if (parse_onoff(val, &d->emerg_offered) != 0)
+			if (dev_arg_onoff(val, &d->emerg_offered) != 0)
 				goto out;
 			break;
 		case A_PORTS:
@@ -302,7 +275,7 @@ static int parse_args(struct cons_dev *d, const char *args)
 		case A_CONSOLE:
 			if (strcmp(val, "none") == 0)
 				console_none = true;
-			else if (parse_u32(val, VC_CONSOLE_MAX_PORTS - 1, &console) != 0)
+			else if (dev_arg_u32(val, VC_CONSOLE_MAX_PORTS - 1, &console) != 0)
 				goto out;
 			any_multiport_key = true;
 			break;

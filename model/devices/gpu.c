@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev_args.h"
 #include "devices.h"
 #include "gpu.h"
 #include "virtiocheck/clause.h"
@@ -96,25 +97,6 @@ union gpu_resp {
 
 /* ------------------------------------------------------------ arguments */
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -1;
-	}
-	if (v < min)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum {
 	A_SCANOUTS, A_WIDTH, A_HEIGHT, A_EDID, A_CAPSETS, A_MAXRES, A_MAXBYTES, A_MAXDIM,
 	A_MAXENT, A_MAXBACK, A_CFGSCAN, A_QUIRK, A_COUNT
@@ -176,7 +158,7 @@ static int parse_args(struct gpu_dev *d, const char *args)
 				if (q == sizeof(quirks) / sizeof(quirks[0]))
 					goto out;
 				d->quirk = (enum gpu_quirk)q;
-			} else if (parse_u64(val, range[k].min, range[k].max, &v[k]) != 0) {
+			} else if (dev_arg_u64(val, range[k].max, &v[k]) != 0 || v[k] < range[k].min) {
 				goto out;
 			}
 		}

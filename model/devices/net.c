@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev_args.h"
 #include "devices.h"
 #include "net.h"
 #include "virtiocheck/clause.h"
@@ -156,49 +157,6 @@ static uint16_t ctrlq(const struct net_dev *d)
 
 /* ------------------------------------------------------------ arguments */
 
-static int parse_num(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	int base = 10;
-
-	if (!*s)
-		return -1;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-		if (!*s)
-			return -1;
-	}
-	for (; *s; s++) {
-		int dig;
-
-		if (*s >= '0' && *s <= '9')
-			dig = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			dig = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			dig = *s - 'A' + 10;
-		else
-			return -1;
-		v = v * (uint64_t)base + (uint64_t)dig;
-		if (v > max)
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_onoff(const char *s, bool *out)
-{
-	if (strcmp(s, "on") == 0)
-		*out = true;
-	else if (strcmp(s, "off") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -305,7 +263,7 @@ static int parse_args(struct net_dev *d, const char *args)
 			if (strcmp(tok, feature_keys[f].key) == 0)
 				break;
 		if (f < N_FEATURE_KEYS) {
-			if (fseen[f] || parse_onoff(val, &on) != 0)
+			if (fseen[f] || dev_arg_onoff(val, &on) != 0)
 				goto out;
 			fseen[f] = true;
 			if (on)
@@ -326,19 +284,19 @@ static int parse_args(struct net_dev *d, const char *args)
 				goto out;
 			break;
 		case A_MTU:
-			if (parse_num(val, 0xffff, &v) != 0)
+			if (dev_arg_u64(val, 0xffff, &v) != 0)
 				goto out;
 			d->mtu = (uint16_t)v;
 			d->offer |= VIRTIO_BIT(VIRTIO_NET_F_MTU);
 			break;
 		case A_SPEED:
-			if (parse_num(val, 0xffffffffu, &v) != 0)
+			if (dev_arg_u64(val, 0xffffffffu, &v) != 0)
 				goto out;
 			d->speed = (uint32_t)v;
 			speed_dup = true;
 			break;
 		case A_DUPLEX:
-			if (parse_num(val, 0xff, &v) != 0)
+			if (dev_arg_u64(val, 0xff, &v) != 0)
 				goto out;
 			d->duplex = (uint8_t)v;
 			speed_dup = true;
@@ -352,39 +310,39 @@ static int parse_args(struct net_dev *d, const char *args)
 				goto out;
 			break;
 		case A_ANNOUNCE:
-			if (parse_onoff(val, &on) != 0)
+			if (dev_arg_onoff(val, &on) != 0)
 				goto out;
 			if (on)
 				d->status |= VIRTIO_NET_S_ANNOUNCE;
 			break;
 		case A_PAIRS:
-			if (parse_num(val, VC_NET_MAX_PAIRS, &v) != 0 || v == 0)
+			if (dev_arg_u64(val, VC_NET_MAX_PAIRS, &v) != 0 || v == 0)
 				goto out;
 			d->max_pairs = (uint16_t)v;
 			break;
 		case A_CFG_PAIRS:
-			if (parse_num(val, 0xffff, &v) != 0)
+			if (dev_arg_u64(val, 0xffff, &v) != 0)
 				goto out;
 			d->cfg_max_pairs = (uint16_t)v;
 			cfg_pairs_set = true;
 			break;
 		case A_KEY:
-			if (parse_num(val, 0xff, &v) != 0)
+			if (dev_arg_u64(val, 0xff, &v) != 0)
 				goto out;
 			d->rss_max_key = (uint8_t)v;
 			break;
 		case A_TABLE:
-			if (parse_num(val, VC_NET_RSS_TABLE_MAX, &v) != 0)
+			if (dev_arg_u64(val, VC_NET_RSS_TABLE_MAX, &v) != 0)
 				goto out;
 			d->rss_max_table = (uint16_t)v;
 			break;
 		case A_HASH:
-			if (parse_num(val, 0x1ff, &v) != 0)
+			if (dev_arg_u64(val, 0x1ff, &v) != 0)
 				goto out;
 			d->hash_types_supported = (uint32_t)v;
 			break;
 		case A_LOOPBACK:
-			if (parse_onoff(val, &d->loopback) != 0)
+			if (dev_arg_onoff(val, &d->loopback) != 0)
 				goto out;
 			break;
 		}
