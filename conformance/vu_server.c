@@ -260,6 +260,8 @@ static int va_to_gpa(const struct srv *v, uint64_t va, uint64_t len, uint64_t *g
 	return -1;
 }
 
+static void notify_queue(struct srv *v, uint16_t i);
+
 /*
  * Replay a driver's initialization (3.1.1) onto the device core with what
  * the front-end said: status, features, FEATURES_OK, each configured queue,
@@ -327,7 +329,7 @@ static void start_device(struct srv *v)
 	for (i = 0; v->running && i < v->nq; i++)
 		if (v->q[i].started && v->q[i].kick_pending) {
 			v->q[i].kick_pending = false;
-			vdev_notify(v->dev, i);
+			notify_queue(v, i);
 		}
 }
 
@@ -861,18 +863,12 @@ static void release_calls(struct srv *v)
 		}
 }
 
-static void on_kick(struct srv *v, uint16_t i)
+/* An available-buffer notification for started queue i, with the scripted
+ * deviation (if any) applied before the driver hears of the used buffers. */
+static void notify_queue(struct srv *v, uint16_t i)
 {
-	uint64_t n;
 	int before, after;
 
-	if (read(v->q[i].kick, &n, sizeof(n)) != sizeof(n))
-		return;
-	v->s->kicks++;
-	if (!v->running || !v->q[i].started) {
-		v->q[i].kick_pending = true;
-		return;
-	}
 	/* the scripted deviations rewrite the split used ring */
 	if (!v->o->hostile || v->s->hostile_done ||
 	    (v->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED))) {
@@ -886,6 +882,20 @@ static void on_kick(struct srv *v, uint16_t i)
 	if (before >= 0 && after >= 0)
 		deviate(v, i, (uint16_t)before, (uint16_t)after);
 	release_calls(v);
+}
+
+static void on_kick(struct srv *v, uint16_t i)
+{
+	uint64_t n;
+
+	if (read(v->q[i].kick, &n, sizeof(n)) != sizeof(n))
+		return;
+	v->s->kicks++;
+	if (!v->running || !v->q[i].started) {
+		v->q[i].kick_pending = true;
+		return;
+	}
+	notify_queue(v, i);
 }
 
 static void serve_one(struct srv *v)

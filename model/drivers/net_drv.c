@@ -21,6 +21,9 @@
 #define VNET_SCRATCH (VNET_RX_BUFS_MAX * VNET_MRG_BUF_SIZE)
 #define VNET_BIG_BUF_SIZE (VIRTIO_NET_HDR_SIZE + VIRTIO_NET_MAX_GSO_FRAME)
 #define VNET_SMALL_BUF_SIZE (VIRTIO_NET_HDR_SIZE + VIRTIO_NET_MAX_FRAME)
+/* receive buffer memory per queue pair: a large MTU takes fewer buffers,
+ * not more guest memory than the driver has */
+#define VNET_RX_BYTES_MAX (512u << 10)
 
 /* 5.1.4 */
 struct vnet_cfg_raw {
@@ -960,6 +963,9 @@ static int attach(struct vnet_drv *n, vdrv_t *d)
 		if (qsize < n->rx_bufs)
 			n->rx_bufs = qsize;
 	}
+	if ((uint64_t)n->rx_bufs * n->rx_buf_size > VNET_RX_BYTES_MAX)
+		n->rx_bufs = VNET_RX_BYTES_MAX / n->rx_buf_size ? VNET_RX_BYTES_MAX / n->rx_buf_size
+								 : 1;
 	for (p = 0; p < n->nqueues_pairs; p++) {
 		n->rx_area[p] = vdrv_alloc(d, (uint64_t)n->rx_bufs * n->rx_buf_size, 64);
 		n->tx_area[p] = vdrv_alloc(d, (uint64_t)VNET_TX_SLOTS * VNET_TX_SLOT_SIZE, 64);
