@@ -189,6 +189,22 @@ int cl_want_kind(struct lctx *x, const struct ynode *n, enum ynode_kind k, const
 }
 
 /* Unknown or duplicate keys of a mapping are errors. */
+int cl_step_value(struct lctx *x, const char *name, const struct ynode *key,
+		  const struct ynode **v, bool bare, const char *const *allowed)
+{
+	const struct ynode *n = *v;
+	char what[64];
+
+	if (!n || (n->kind == YN_SCALAR && n->str[0] == '\0' && !n->quoted)) {
+		if (!bare)
+			return cl_bad(x, key, "step '%s' needs arguments", name);
+		*v = NULL;
+		return 0;
+	}
+	snprintf(what, sizeof(what), "a %s step", name);
+	return cl_check_keys(x, n, what, allowed);
+}
+
 int cl_check_keys(struct lctx *x, const struct ynode *m, const char *what,
 		      const char *const *allowed)
 {

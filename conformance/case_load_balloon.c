@@ -334,20 +334,12 @@ int cl_parse_balloon_step(struct lctx *x, const char *name, const struct ynode *
 {
 	const struct op_def *d = op_find(name);
 	struct step_balloon *s;
-	char what[64];
 
 	*out = NULL;
 	if (!d)
 		return unknown_step(x, key, name);
-	if (!v || (v->kind == YN_SCALAR && v->str[0] == '\0' && !v->quoted)) {
-		if (!d->bare)
-			return cl_bad(x, key, "step '%s' needs arguments", name);
-		v = NULL;
-	} else {
-		snprintf(what, sizeof(what), "a %s step", name);
-		if (cl_check_keys(x, v, what, d->keys))
-			return -1;
-	}
+	if (cl_step_value(x, name, key, &v, d->bare, d->keys))
+		return -1;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return cl_bad(x, key, "out of memory");

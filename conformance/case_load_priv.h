@@ -35,6 +35,11 @@ int cl_want_kind(struct lctx *x, const struct ynode *n, enum ynode_kind k, const
 /* m is a mapping whose keys are all in allowed (NULL-terminated), once. */
 int cl_check_keys(struct lctx *x, const struct ynode *m, const char *what,
 		  const char *const *allowed);
+/* A device step's value: *v becomes NULL for a bare step (no value, or an
+ * empty unquoted one), refused unless bare is allowed; otherwise its keys
+ * must be among allowed. 0 or -1. */
+int cl_step_value(struct lctx *x, const char *name, const struct ynode *key,
+		  const struct ynode **v, bool bare, const char *const *allowed);
 int cl_get_u64(struct lctx *x, const struct ynode *n, const char *what, uint64_t min,
 	       uint64_t max, uint64_t *out);
 int cl_get_bool(struct lctx *x, const struct ynode *n, const char *what, bool *out);
