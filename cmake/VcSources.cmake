@@ -62,6 +62,7 @@ set(VC_CONFORMANCE_SOURCES
   vu_target.c
   vu_server.c
   serve.c
+  serve_report.c
   target.c
   target_plugin.c
 )

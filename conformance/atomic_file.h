@@ -20,5 +20,8 @@ int atomic_file_commit(struct atomic_file *a);
 void atomic_file_abort(struct atomic_file *a);
 /* Write s as a JSON string literal (quotes included). */
 void json_string(FILE *f, const char *s);
+/* Write s as XML/HTML text or attribute content (<>&"' escaped, control
+ * characters other than newline and tab as '?'). */
+void xml_text(FILE *f, const char *s);
 
 #endif

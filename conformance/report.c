@@ -138,26 +138,6 @@ int report_json(const struct run_report *r, const char *path)
 
 /* ----------------------------------------------------------------- JUnit */
 
-static void xml_text(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if (c < 0x20 && c != '\n' && c != '\t')
-				fputc('?', f);
-			else
-				fputc(c, f);
-		}
-	}
-}
-
 int report_junit(const struct run_report *r, const char *path)
 {
 	const unsigned *v = r->verdicts;

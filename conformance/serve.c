@@ -2,17 +2,16 @@
 /*
  * `virtiocheck serve`: the model device as a vhost-user back-end with the
  * driver monitor (vu_server.h). After each front-end connection it prints
- * what the front-end's driver did wrong, by clause, and rewrites
- * REPORT_DIR/serve.json (atomically) with every connection so far.
+ * what the front-end's driver did wrong, by clause, and rewrites the
+ * reports in REPORT_DIR (serve_report.h) with every connection so far.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
 #include "devices.h"
 #include "serve.h"
+#include "serve_report.h"
 #include "vu_server.h"
 
 static const char usage[] =
@@ -24,7 +23,11 @@ static const char usage[] =
 	"  --connections N  stop after N front-end connections (default: serve forever)\n"
 	"  --hostile MODE   once, after N used buffers (--hostile-after, default 20),\n"
 	"                   rewrite a used ring entry: used-len-long, used-id-range,\n"
-	"                   used-id-dup, used-idx-jump (driver-hardening checks)\n"
+	"                   used-id-dup, used-idx-jump; or needs-reset: set\n"
+	"                   DEVICE_NEEDS_RESET and complete nothing more until a reset\n"
+	"                   (driver-hardening checks)\n"
+	"  --report-dir DIR serve.json, junit.xml and serve.html, rewritten after each\n"
+	"                   connection\n"
 	"  exit status: 0 when no connection showed a driver violation or a protocol\n"
 	"  error, 1 otherwise, 2 for usage errors\n";
 
@@ -32,56 +35,20 @@ static const char usage[] =
 
 struct serve_state {
 	const char *device;
-	const char *report;          /* REPORT_DIR/serve.json, or NULL */
+	const char *report_dir;      /* where the reports go, or NULL */
 	struct vu_session *s;        /* the sessions so far (at most SERVE_MAX_SESSIONS) */
 	unsigned n, total;
 	bool bad;
 };
 
-static void write_json(const struct serve_state *st)
+static void write_reports(const struct serve_state *st)
 {
-	struct atomic_file af;
-	unsigned i, k;
+	const struct serve_report r = {
+		.device = st->device, .s = st->s, .n = st->n, .total = st->total,
+	};
 
-	if (!st->report)
-		return;
-	if (atomic_file_open(&af, st->report) != 0) {
-		fprintf(stderr, "virtiocheck: cannot write %s: %s\n", st->report, strerror(errno));
-		return;
-	}
-	fprintf(af.f, "{\n  \"kind\": \"serve\",\n  \"device\": ");
-	json_string(af.f, st->device);
-	fprintf(af.f, ",\n  \"connections\": %u,\n  \"sessions\": [", st->total);
-	for (i = 0; i < st->n; i++) {
-		const struct vu_session *s = &st->s[i];
-
-		fprintf(af.f, "%s\n    {\"messages\": %u, \"kicks\": %u, \"calls\": %u, "
-			"\"starts\": %u, \"features\": \"0x%llx\", \"protocol_error\": %s,\n"
-			"     \"end\": ", i ? "," : "", s->messages, s->kicks, s->calls, s->starts,
-			(unsigned long long)s->acked_features, s->protocol_error ? "true" : "false");
-		json_string(af.f, s->end);
-		fprintf(af.f, ", \"hostile\": ");
-		if (s->hostile_done)
-			json_string(af.f, s->hostile_what);
-		else
-			fputs("null", af.f);
-		fprintf(af.f, ", \"findings_dropped\": %u, \"findings\": [", s->findings_dropped);
-		for (k = 0; k < s->n_findings; k++) {
-			const struct vu_finding *v = &s->findings[k];
-
-			fprintf(af.f, "%s\n      {\"clause\": ", k ? "," : "");
-			json_string(af.f, v->clause);
-			fprintf(af.f, ", \"severity\": \"%s\", \"queue\": %d, \"message\": ",
-				v->severity == VC_SEV_FATAL ? "fatal" : "recorded",
-				v->queue == VC_NO_QUEUE ? -1 : (int)v->queue);
-			json_string(af.f, v->msg);
-			fputc('}', af.f);
-		}
-		fprintf(af.f, "]}");
-	}
-	fprintf(af.f, "\n  ]\n}\n");
-	if (atomic_file_commit(&af) != 0)
-		fprintf(stderr, "virtiocheck: cannot write %s: %s\n", st->report, strerror(errno));
+	if (st->report_dir)
+		serve_report_write(&r, st->report_dir); /* says on stderr what failed */
 }
 
 static void on_session(void *ctx, unsigned index, const struct vu_session *s)
@@ -92,6 +59,9 @@ static void on_session(void *ctx, unsigned index, const struct vu_session *s)
 	printf("front-end %u: %u messages, %u kicks, %u used-buffer notifications, "
 	       "%u device start(s), features 0x%llx; %s\n", index, s->messages, s->kicks,
 	       s->calls, s->starts, (unsigned long long)s->acked_features, s->end);
+	if (s->resumes || s->config_notifications)
+		printf("  %u ring resume(s), %u configuration change notification(s)\n", s->resumes,
+		       s->config_notifications);
 	if (s->hostile_done)
 		printf("  hostile device: %s\n", s->hostile_what);
 	for (k = 0; k < s->n_findings; k++)
@@ -105,7 +75,7 @@ static void on_session(void *ctx, unsigned index, const struct vu_session *s)
 	st->total++;
 	if (st->n < SERVE_MAX_SESSIONS)
 		st->s[st->n++] = *s;
-	write_json(st);
+	write_reports(st);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -113,7 +83,6 @@ int cmd_serve(int argc, char **argv)
 	struct vu_server_opts o = { .hostile_after = 20 };
 	struct serve_state st = { 0 };
 	const char *device = NULL, *report_dir = NULL;
-	char report[4200];
 	bool verbose = false;
 	int a, rc;
 
@@ -184,10 +153,7 @@ int cmd_serve(int argc, char **argv)
 	if (verbose)
 		o.log = stderr;
 	st.device = device;
-	if (report_dir) {
-		snprintf(report, sizeof(report), "%s/serve.json", report_dir);
-		st.report = report;
-	}
+	st.report_dir = report_dir;
 	st.s = calloc(SERVE_MAX_SESSIONS, sizeof(*st.s));
 	if (!st.s)
 		return 2;

@@ -24,7 +24,12 @@
 
 /* protocol features this back-end offers */
 #define SRV_PF ((1ull << VU_PF_MQ) | (1ull << VU_PF_REPLY_ACK) | (1ull << VU_PF_CONFIG) | \
-		(1ull << VU_PF_RESET_DEVICE))
+		(1ull << VU_PF_RESET_DEVICE) | (1ull << VU_PF_STATUS) | (1ull << VU_PF_SLAVE_REQ))
+/* the back-end request channel (vhost-user.rst "back-end communication"):
+ * the front-end's request that hands it over, and the one message this
+ * back-end sends on it */
+#define SRV_SET_BACKEND_REQ_FD 21u
+#define SRV_BACKEND_CONFIG_CHANGE_MSG 2u
 /* SET_VRING_BASE of a packed ring that starts afresh: slot 0 with wrap
  * counter 1, for the driver side (bits 0-15) and the device side (16-31);
  * some front-ends send the driver half only */
@@ -40,6 +45,11 @@ struct srv_queue {
 	bool started;        /* handed to the device core */
 	bool kick_pending;   /* kicked before the ring was started */
 	uint64_t used_gpa;   /* the split used ring, once started */
+	uint32_t base;       /* the last SET_VRING_BASE */
+	/* stopped by GET_VRING_BASE with the device kept as it was: the ring
+	 * may resume where it stopped (a SET_VRING_BASE of stopped_base) */
+	bool stopped;
+	uint32_t stopped_base;
 };
 
 struct srv_region {
@@ -60,7 +70,11 @@ struct srv {
 	uint64_t features;       /* SET_FEATURES, virtio bits */
 	bool pf_acked;           /* SET_FEATURES acked VHOST_USER_F_PROTOCOL_FEATURES */
 	uint64_t pf;             /* SET_PROTOCOL_FEATURES */
-	bool running;            /* DRIVER_OK replayed */
+	bool running;            /* DRIVER_OK replayed (or resumed) */
+	int backend_fd;          /* the back-end request channel, or -1 */
+	uint8_t fe_status;       /* the last SET_STATUS (PROTOCOL_F_STATUS) */
+	bool fe_status_set;      /* ... and whether there was one */
+	bool needs_reset;        /* hostile needs-reset: the device gave up */
 	uint32_t harvested;      /* findings of the current core already kept */
 	uint32_t harvested_dropped;
 	/* hostile mode: used-buffer notifications wait until the deviation
@@ -75,6 +89,7 @@ static const char *const hostile_names[] = {
 	[VU_HOSTILE_USED_ID_RANGE] = "used-id-range",
 	[VU_HOSTILE_USED_ID_DUP] = "used-id-dup",
 	[VU_HOSTILE_USED_IDX_JUMP] = "used-idx-jump",
+	[VU_HOSTILE_NEEDS_RESET] = "needs-reset",
 };
 
 int vu_hostile_parse(const char *name)
@@ -123,6 +138,13 @@ static int proto_error(struct srv *v, const char *fmt, ...)
 
 /* ------------------------------------------------------------- transport */
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 /* A used-buffer notification: one write to the queue's call eventfd. */
 static bool signal_call(struct srv *v, uint16_t q)
 {
@@ -134,12 +156,43 @@ static bool signal_call(struct srv *v, uint16_t q)
 	return true;
 }
 
+/*
+ * A configuration change notification: VHOST_USER_BACKEND_CONFIG_CHANGE_MSG
+ * on the back-end request channel, when the front-end set one up. No reply
+ * is asked for: the front-end answers it by a GET_CONFIG on the main
+ * channel, which this loop must be free to serve.
+ */
+static bool send_config_change(struct srv *v)
+{
+	const struct vu_hdr h = {
+		.request = cpu_to_le32(SRV_BACKEND_CONFIG_CHANGE_MSG),
+		.flags = cpu_to_le32(VU_VERSION),
+		.size = cpu_to_le32(0),
+	};
+	ssize_t w;
+
+	if (v->backend_fd < 0)
+		return false;
+	do
+		w = send(v->backend_fd, &h, sizeof(h), MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)sizeof(h)) {
+		logf_(v, "back-end request channel: %s; closed",
+		      w < 0 ? strerror(errno) : "short write");
+		close_fd(&v->backend_fd);
+		return false;
+	}
+	v->s->config_notifications++;
+	logf_(v, "configuration change notification sent");
+	return true;
+}
+
 static bool front_interrupt(void *ctx, enum vdev_irq_cause cause, uint16_t q)
 {
 	struct srv *v = ctx;
 
-	/* a configuration change would need the back-end request channel,
-	 * which this back-end does not offer */
+	if (cause == VDEV_IRQ_CONFIG)
+		return send_config_change(v);
 	if (cause != VDEV_IRQ_QUEUE || q >= v->nq || v->q[q].call < 0)
 		return false;
 	if (v->o->hostile && !v->s->hostile_done) {
@@ -156,15 +209,9 @@ static void front_reset(void *ctx)
 	uint16_t i;
 
 	for (i = 0; i < v->nq; i++)
-		v->q[i].started = false;
+		v->q[i].started = v->q[i].stopped = false;
 	v->running = false;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
+	v->needs_reset = false;
 }
 
 /* Keep what the device core found about the driver since the last look. */
@@ -218,6 +265,7 @@ static int make_device(struct srv *v, gm_t *gm)
 		.interrupt = front_interrupt,
 		.reset = front_reset,
 	};
+	uint16_t i;
 
 	drop_device(v);
 	v->harvested = v->harvested_dropped = 0;
@@ -233,6 +281,8 @@ static int make_device(struct srv *v, gm_t *gm)
 		return -1;
 	}
 	v->nq = vdev_num_queues(v->dev);
+	for (i = 0; i < VDEV_MAX_QUEUES; i++)
+		v->q[i].stopped = false; /* a new device: no ring to resume */
 	return 0;
 }
 
@@ -261,6 +311,84 @@ static int va_to_gpa(const struct srv *v, uint64_t va, uint64_t len, uint64_t *g
 }
 
 static void notify_queue(struct srv *v, uint16_t i);
+
+/* A SET_VRING_BASE that starts a ring at its beginning. */
+static bool base_fresh(uint32_t b)
+{
+	return b == 0 || b == BASE_FRESH_PACKED || b == BASE_FRESH_PACKED_AVAIL;
+}
+
+/* Whether queue i may resume where GET_VRING_BASE stopped it: its
+ * SET_VRING_BASE names that position (for a packed ring some front-ends
+ * send the driver half only). */
+static bool base_resumes(const struct srv *v, uint16_t i)
+{
+	const struct srv_queue *q = &v->q[i];
+
+	return q->stopped && (q->base == q->stopped_base ||
+			      (q->base <= 0xffff && q->base == (q->stopped_base & 0xffff)));
+}
+
+static bool queue_configured(const struct srv_queue *q)
+{
+	return q->have_addr && q->kick >= 0 && q->num;
+}
+
+/* Deliver the kicks that came before the front-end started its rings. */
+static void deliver_pending_kicks(struct srv *v)
+{
+	uint16_t i;
+
+	for (i = 0; v->running && i < v->nq; i++)
+		if (v->q[i].started && v->q[i].kick_pending) {
+			v->q[i].kick_pending = false;
+			notify_queue(v, i);
+		}
+}
+
+/*
+ * A restart whose SET_VRING_BASE is not a ring's beginning: legal in
+ * vhost-user after GET_VRING_BASE (the front-end paused the device). Every
+ * configured ring must resume where it stopped, on the same device, with
+ * the same size and addresses; the device core then simply goes on. 1 when
+ * resumed, 0 when every ring starts afresh (the caller replays the
+ * initialization), -1 with a protocol error saying what the front-end
+ * asked for and where the device stands.
+ */
+static int try_resume(struct srv *v)
+{
+	bool any_resume = false;
+	uint16_t i;
+
+	for (i = 0; i < v->nq; i++)
+		if (queue_configured(&v->q[i]) && !base_fresh(v->q[i].base))
+			any_resume = true;
+	if (!any_resume)
+		return 0;
+	for (i = 0; i < v->nq; i++) {
+		const struct srv_queue *q = &v->q[i];
+
+		if (!queue_configured(q) || base_resumes(v, i))
+			continue;
+		if (q->stopped)
+			return proto_error(v, "SET_VRING_BASE 0x%x for queue %u, which stopped at "
+					   "0x%x: a ring resumes only where it stopped", q->base, i,
+					   q->stopped_base);
+		return proto_error(v, "SET_VRING_BASE 0x%x for queue %u, which has no position to "
+				   "resume (never started on this device, or a new memory table, "
+				   "size or addresses since it stopped)", q->base, i);
+	}
+	for (i = 0; i < v->nq; i++)
+		if (queue_configured(&v->q[i])) {
+			v->q[i].started = true;
+			v->q[i].stopped = false;
+		}
+	v->running = true;
+	v->s->resumes++;
+	logf_(v, "device resumed where the front-end stopped it");
+	deliver_pending_kicks(v);
+	return 1;
+}
 
 /*
  * Replay a driver's initialization (3.1.1) onto the device core with what
@@ -292,7 +420,7 @@ static void start_device(struct srv *v)
 
 		struct vq_ring_geometry g;
 
-		if (!q->have_addr || q->kick < 0 || !q->num)
+		if (!queue_configured(q))
 			continue;
 		/* the three areas, sized by the negotiated layout; for a packed
 		 * ring the "avail" and "used" addresses are the driver and
@@ -325,22 +453,30 @@ static void start_device(struct srv *v)
 		v->s->starts++;
 	logf_(v, "device %s, status 0x%02x", v->running ? "started" : "not started",
 	      vdev_status(v->dev));
-	/* a kick that came before the front-end started its rings */
-	for (i = 0; v->running && i < v->nq; i++)
-		if (v->q[i].started && v->q[i].kick_pending) {
-			v->q[i].kick_pending = false;
-			notify_queue(v, i);
-		}
+	deliver_pending_kicks(v);
 }
 
-/* A queue became usable: kick fd, addresses and enable all there. */
-static void maybe_start(struct srv *v, uint16_t i)
+/* A queue became usable: kick fd, addresses and enable all there. The
+ * device resumes or starts afresh; 0, or -1 on a protocol error. */
+static int maybe_start(struct srv *v, uint16_t i)
 {
 	struct srv_queue *q = &v->q[i];
+	uint16_t k;
+	int r;
 
 	if (v->running || q->kick < 0 || !q->have_addr || !q->enabled || !v->nreg)
-		return;
-	start_device(v);
+		return 0;
+	/* a front-end that enabled several rings before setting them up
+	 * (QEMU's vhost-user net does, at FEATURES_OK) starts them together */
+	for (k = 0; k < v->nq; k++)
+		if (v->q[k].enabled && (v->q[k].kick < 0 || !v->q[k].have_addr))
+			return 0;
+	r = try_resume(v);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		start_device(v);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- wire */
@@ -548,6 +684,21 @@ static int vring_fd(struct srv *v, struct msg *m, bool kick)
 		*slot = m->fds[0];
 		m->nfds = 0;
 	}
+	if (kick && *slot >= 0) {
+		/* An eventfd already signalled when it arrives carries a
+		 * notification from before this back-end had the ring (QEMU
+		 * hands its host notifiers over signalled, so nothing is
+		 * lost): kept for the ring's start, and not judged by the
+		 * DRIVER_OK rule -- the driver sent it to the front-end. */
+		struct pollfd p = { .fd = *slot, .events = POLLIN };
+		uint64_t n;
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+		    read(*slot, &n, sizeof(n)) == sizeof(n)) {
+			v->s->kicks++;
+			v->q[i].kick_pending = true;
+		}
+	}
 	return 0;
 }
 
@@ -572,8 +723,11 @@ static int get_vring_base(struct srv *v, const struct msg *m)
 
 	if (vring_state(v, m, &idx, &num))
 		return -1;
-	if (v->q[idx].started && v->dev)
+	if (v->q[idx].started && v->dev) {
 		base = vq_dev_vring_base(vdev_queue(v->dev, (uint16_t)idx));
+		v->q[idx].stopped = true;
+		v->q[idx].stopped_base = base;
+	}
 	v->q[idx].enabled = false;
 	v->q[idx].started = false;
 	v->q[idx].kick_pending = false;
@@ -581,14 +735,27 @@ static int get_vring_base(struct srv *v, const struct msg *m)
 	for (i = 0; i < v->nq; i++)
 		any |= v->q[i].started;
 	/* the front-end stopped the last ring: the device stops too (a
-	 * guest reset, or the front-end pausing); it restarts on the next
-	 * enable from the front-end's fresh setup */
-	if (!any && v->running && v->dev) {
+	 * guest reset, or the front-end pausing). It is kept as it is: the
+	 * next start either resumes every ring where it stopped (a
+	 * SET_VRING_BASE of that position) or, from a fresh setup, replays
+	 * the initialization, whose first step resets the device. */
+	if (!any && v->running) {
 		harvest(v);
-		vdev_write_status(v->dev, 0);
+		v->running = false;
 	}
 	s = (struct vu_vring_state){ cpu_to_le32(idx), cpu_to_le32(base) };
 	return send_reply(v, m, &s, sizeof(s));
+}
+
+/* GET_STATUS: the status the front-end set, with DEVICE_NEEDS_RESET when
+ * the device (or the hostile mode) set it. */
+static uint8_t device_status(const struct srv *v)
+{
+	uint8_t st = v->fe_status & (uint8_t)~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+
+	if (v->needs_reset || (v->dev && (vdev_status(v->dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)))
+		st |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+	return st;
 }
 
 static int config_msg(struct srv *v, const struct msg *m, bool get)
@@ -663,14 +830,16 @@ static int handle(struct srv *v, struct msg *m)
 	case VU_SET_VRING_NUM:
 		if (vring_state(v, m, &idx, &num))
 			return -1;
+		if (num != v->q[idx].num)
+			v->q[idx].stopped = false; /* another ring: nothing to resume */
 		v->q[idx].num = num;
 		break;
 	case VU_SET_VRING_BASE:
 		if (vring_state(v, m, &idx, &num))
 			return -1;
-		if (num != 0 && num != BASE_FRESH_PACKED && num != BASE_FRESH_PACKED_AVAIL)
-			return proto_error(v, "SET_VRING_BASE 0x%x for queue %u: this back-end "
-					   "starts rings afresh only (0; packed 0x80008000)", num, idx);
+		/* a ring's beginning, or (after GET_VRING_BASE) where it stopped;
+		 * judged when the rings start (try_resume) */
+		v->q[idx].base = num;
 		break;
 	case VU_SET_VRING_ADDR: {
 		struct vu_vring_addr a;
@@ -681,6 +850,10 @@ static int handle(struct srv *v, struct msg *m)
 		idx = le32_to_cpu(a.index);
 		if (vring_index(v, idx))
 			return -1;
+		if (v->q[idx].desc_va != le64_to_cpu(a.desc_user_addr) ||
+		    v->q[idx].avail_va != le64_to_cpu(a.avail_user_addr) ||
+		    v->q[idx].used_va != le64_to_cpu(a.used_user_addr))
+			v->q[idx].stopped = false; /* moved: nothing to resume */
 		v->q[idx].desc_va = le64_to_cpu(a.desc_user_addr);
 		v->q[idx].avail_va = le64_to_cpu(a.avail_user_addr);
 		v->q[idx].used_va = le64_to_cpu(a.used_user_addr);
@@ -695,7 +868,7 @@ static int handle(struct srv *v, struct msg *m)
 		 * at its kick; with it, at SET_VRING_ENABLE 1 */
 		if (!v->pf_acked)
 			v->q[idx].enabled = true;
-		maybe_start(v, (uint16_t)idx);
+		rc = maybe_start(v, (uint16_t)idx);
 		break;
 	case VU_SET_VRING_CALL:
 		rc = vring_fd(v, m, false);
@@ -718,7 +891,7 @@ static int handle(struct srv *v, struct msg *m)
 			return -1;
 		v->q[idx].enabled = num != 0;
 		if (num)
-			maybe_start(v, (uint16_t)idx);
+			rc = maybe_start(v, (uint16_t)idx);
 		break;
 	case VU_GET_VRING_BASE:
 		return get_vring_base(v, m);
@@ -732,6 +905,31 @@ static int handle(struct srv *v, struct msg *m)
 			return -1;
 		harvest(v);
 		vdev_write_status(v->dev, 0);
+		break;
+	case VU_SET_STATUS:
+		if (need(v, m, 8, 0))
+			return -1;
+		if (pl_u64(m) > 0xff)
+			return proto_error(v, "SET_STATUS 0x%llx is not a device status",
+					   (unsigned long long)pl_u64(m));
+		/* the driver's status as the front-end forwards it; judged at
+		 * each kick (on_kick) */
+		v->fe_status = (uint8_t)pl_u64(m);
+		v->fe_status_set = true;
+		logf_(v, "front-end status 0x%02x", v->fe_status);
+		break;
+	case VU_GET_STATUS:
+		if (need(v, m, 0, 0))
+			return -1;
+		return reply_u64(v, m, device_status(v));
+	case SRV_SET_BACKEND_REQ_FD:
+		if (!(v->pf & (1ull << VU_PF_SLAVE_REQ)))
+			return proto_error(v, "SET_BACKEND_REQ_FD without PROTOCOL_F_BACKEND_REQ");
+		if (need(v, m, 0, 1))
+			return -1;
+		close_fd(&v->backend_fd);
+		v->backend_fd = m->fds[0];
+		m->nfds = 0;
 		break;
 	default: {
 		char nb[32];
@@ -863,12 +1061,55 @@ static void release_calls(struct srv *v)
 		}
 }
 
+/* Buffers queue i has returned (used), for the needs-reset count. */
+static uint64_t queue_pushed(struct srv *v, uint16_t i)
+{
+	const vq_dev_t *q = vdev_queue(v->dev, i);
+
+	return q ? vq_dev_stats(q)->pushed : 0;
+}
+
+/*
+ * Hostile needs-reset: after hostile_after used buffers the device gives up
+ * as a device that hit an unrecoverable error does (2.1.1): it sets
+ * DEVICE_NEEDS_RESET (GET_STATUS shows it), sends a configuration change
+ * notification when the back-end request channel allows, and completes no
+ * request until it is reset.
+ */
+static void notify_needs_reset(struct srv *v, uint16_t i)
+{
+	uint64_t before = queue_pushed(v, i);
+
+	vdev_notify(v->dev, i);
+	v->completed += queue_pushed(v, i) - before;
+	if (!v->s->hostile_done && v->completed >= v->o->hostile_after) {
+		bool sent;
+
+		v->needs_reset = true;
+		v->s->hostile_done = true;
+		sent = send_config_change(v);
+		snprintf(v->s->hostile_what, sizeof(v->s->hostile_what),
+			 "DEVICE_NEEDS_RESET after %llu used buffers (queue %u), then no completion; "
+			 "config change notification %s", (unsigned long long)v->completed, i,
+			 sent ? "sent" : "impossible (no back-end channel)");
+		logf_(v, "hostile: %s", v->s->hostile_what);
+	}
+	release_calls(v);
+}
+
 /* An available-buffer notification for started queue i, with the scripted
  * deviation (if any) applied before the driver hears of the used buffers. */
 static void notify_queue(struct srv *v, uint16_t i)
 {
-	int before, after;
+	int before[VDEV_MAX_QUEUES], after;
+	uint16_t k;
 
+	if (v->needs_reset)
+		return; /* the device gave up: nothing is completed until a reset */
+	if (v->o->hostile == VU_HOSTILE_NEEDS_RESET) {
+		notify_needs_reset(v, i);
+		return;
+	}
 	/* the scripted deviations rewrite the split used ring */
 	if (!v->o->hostile || v->s->hostile_done ||
 	    (v->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED))) {
@@ -876,12 +1117,25 @@ static void notify_queue(struct srv *v, uint16_t i)
 		release_calls(v);
 		return;
 	}
-	before = used_idx(v, i);
+	/* the device may complete on other queues too (net: a frame sent on
+	 * a transmit queue arrives on a receive queue): each is a candidate */
+	for (k = 0; k < v->nq; k++)
+		before[k] = v->q[k].started ? used_idx(v, k) : -1;
 	vdev_notify(v->dev, i);
-	after = used_idx(v, i);
-	if (before >= 0 && after >= 0)
-		deviate(v, i, (uint16_t)before, (uint16_t)after);
+	for (k = 0; k < v->nq && !v->s->hostile_done; k++) {
+		after = before[k] >= 0 ? used_idx(v, k) : -1;
+		if (after >= 0)
+			deviate(v, k, (uint16_t)before[k], (uint16_t)after);
+	}
 	release_calls(v);
+}
+
+/* A status a driver writes while it initializes the device (3.1.1). */
+static bool driver_initializing(uint8_t st)
+{
+	const uint8_t init = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+
+	return (st & init) == init && !(st & VIRTIO_STATUS_DRIVER_OK);
 }
 
 static void on_kick(struct srv *v, uint16_t i)
@@ -891,6 +1145,17 @@ static void on_kick(struct srv *v, uint16_t i)
 	if (read(v->q[i].kick, &n, sizeof(n)) != sizeof(n))
 		return;
 	v->s->kicks++;
+	/* drivernormative: Device Initialization -- no notification before
+	 * DRIVER_OK. With PROTOCOL_F_STATUS the front-end may forward the
+	 * driver's status; one in initialization (ACKNOWLEDGE and DRIVER
+	 * set) without DRIVER_OK makes a kick the driver's fault. Other
+	 * values are the front-end's own: QEMU 7.2 sends FEATURES_OK alone
+	 * at SET_FEATURES, 0 when it stops, and for some devices never
+	 * DRIVER_OK at all. */
+	if (v->fe_status_set && driver_initializing(v->fe_status) && v->dev)
+		vdev_finding(v->dev, VC_SEV_RECORD, CL_DRV_INIT, i,
+			     "queue %u notified while the driver's status (SET_STATUS) is 0x%02x, "
+			     "without DRIVER_OK", i, v->fe_status);
 	if (!v->running || !v->q[i].started) {
 		v->q[i].kick_pending = true;
 		return;
@@ -948,6 +1213,7 @@ static void serve_one(struct srv *v)
 		close_fd(&v->q[i].kick);
 		close_fd(&v->q[i].call);
 	}
+	close_fd(&v->backend_fd);
 	drop_device(v);
 	free(m);
 }
@@ -965,6 +1231,7 @@ void vu_serve_fd(const struct vu_server_opts *o, int fd, struct vu_session *s)
 	v->o = o;
 	v->s = s;
 	v->conn = fd;
+	v->backend_fd = -1;
 	for (i = 0; i < VDEV_MAX_QUEUES; i++)
 		v->q[i].kick = v->q[i].call = -1;
 	serve_one(v);

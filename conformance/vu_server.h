@@ -31,13 +31,15 @@
 
 /* Scripted deviations of the device, for driver-hardening checks: once,
  * after `hostile_after` used buffers, the server rewrites one used ring
- * entry the device just wrote, before the driver is notified. */
+ * entry the device just wrote, before the driver is notified -- or, for
+ * needs-reset, the device sets DEVICE_NEEDS_RESET and stops completing. */
 enum vu_hostile {
 	VU_HOSTILE_NONE = 0,
 	VU_HOSTILE_USED_LEN_LONG,  /* len far beyond any buffer */
 	VU_HOSTILE_USED_ID_RANGE,  /* id = queue size + 3: not a descriptor */
 	VU_HOSTILE_USED_ID_DUP,    /* one buffer returned twice in a row */
 	VU_HOSTILE_USED_IDX_JUMP,  /* used idx advanced by queue size + 1 */
+	VU_HOSTILE_NEEDS_RESET,    /* DEVICE_NEEDS_RESET, then no more completions */
 };
 
 /* "used-len-long", ... -> the mode, or -1 for an unknown name. */
@@ -72,6 +74,8 @@ struct vu_session {
 	unsigned kicks;
 	unsigned calls;
 	unsigned starts;              /* times the device reached DRIVER_OK */
+	unsigned resumes;             /* rings resumed mid-stream (SET_VRING_BASE) */
+	unsigned config_notifications; /* sent on the back-end request channel */
 	uint64_t acked_features;      /* the last SET_FEATURES (virtio bits) */
 	char end[160];                /* why the connection ended */
 	bool protocol_error;          /* the front-end broke the protocol */

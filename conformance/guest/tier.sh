@@ -81,9 +81,17 @@ for run in blk-wellformed rng-wellformed blk-packed-wellformed rng-packed-wellfo
 		echo "FAIL: well-formed run $run: guest $rc, serve $src"; fail=1
 		tail -n 20 "$out/$run/console.log" "$out/$run/serve.log"
 	fi
+	# the monitor's reports, in the runner's three formats
+	for f in serve.json junit.xml serve.html; do
+		[ -s "$out/$run/$f" ] || { echo "FAIL: $run: no $f in its report directory"; fail=1; }
+	done
+	grep -q '<testsuite name="serve\.[a-z]*\.frontend-0" tests="[0-9]*" failures="0" errors="0"' \
+		"$out/$run/junit.xml" 2>/dev/null ||
+		{ echo "FAIL: $run: junit.xml does not show a clean front-end"; fail=1; }
 done
 
-# hostile DEVICE MODE AFTER: a scripted used-ring deviation
+# hostile DEVICE MODE AFTER: a scripted deviation (a used-ring rewrite, or
+# needs-reset: DEVICE_NEEDS_RESET and no completion after it)
 hostile() {
 	local name=$1-$2 what
 	run "$1" "$name" 25 --hostile "$2" --hostile-after "$3"
@@ -93,7 +101,7 @@ hostile() {
 	case $rc in 0|1|124|125) ;; *) echo "FAIL: $name: guest harness error $rc"; fail=1 ;; esac
 }
 
-for mode in used-id-range used-id-dup used-idx-jump used-len-long; do
+for mode in used-id-range used-id-dup used-idx-jump used-len-long needs-reset; do
 	hostile blk $mode 40
 done
 hostile rng used-len-long 5
@@ -104,5 +112,6 @@ for cfg in blk_size=0 num_queues=0; do
 	row "$name" "config $cfg"
 	case $rc in 0|1|124|125) ;; *) echo "FAIL: $name: guest harness error $rc"; fail=1 ;; esac
 done
+
 cat "$out/guest-tier.md"
 exit $fail
