@@ -29,6 +29,7 @@ set(VC_MODEL_SOURCES
   drivers/balloon_drv.c
   drivers/gpu_drv.c
   drivers/net_drv.c
+  drivers/fs_drv.c
   pair/vc_pair.c
 )
 set(VC_MODEL_INCLUDE_DIRS include mem ring transport devices drivers pair)
@@ -48,6 +49,7 @@ set(VC_CONFORMANCE_SOURCES
   exec_net.c
   exec_balloon.c
   exec_gpu.c
+  exec_fs.c
   png.c
   exec_packed.c
   report.c

@@ -358,7 +358,7 @@ const struct exec_device *exec_device_find(const char *name)
 {
 	static const struct exec_device *const table[] = {
 		&exec_rng_device, &exec_blk_device, &exec_console_device,
-		&exec_net_device, &exec_balloon_device, &exec_gpu_device,
+		&exec_net_device, &exec_balloon_device, &exec_gpu_device, &exec_fs_device,
 	};
 	size_t i;
 
@@ -1130,7 +1130,7 @@ void exec_point(const struct case_point *p, const struct exec_env *env, struct c
 			free(x);
 			return;
 		}
-	} else if (!x->dev || vc_pair_open_opts(&x->pair, x->dev->ops,
+	} else if (!x->dev || !x->dev->ops || vc_pair_open_opts(&x->pair, x->dev->ops,
 						c->device_args[0] ? c->device_args : NULL,
 						&popts) != 0) {
 		xfail(x, V_ERROR, NULL, "cannot create the %s device/driver pair%s%s", c->device,

@@ -38,7 +38,8 @@ struct xstate;
 /* How the executor drives one device type through its reference driver. */
 struct exec_device {
 	const char *name;                   /* the case's device type */
-	const struct vc_device_ops *ops;
+	const struct vc_device_ops *ops;    /* the model device; NULL: none (fs) */
+	uint16_t device_id;                 /* when ops is NULL */
 	/* fill the driver configuration for the wanted features */
 	void (*config)(struct vdrv_config *cfg, uint64_t wanted);
 	/* after a successful re-initialization: one well-formed request must
@@ -146,6 +147,7 @@ void xcmp_str(const struct case_cmp *c, char *buf, size_t n);
 /* The device types the executor knows; NULL for an unknown name. */
 const struct exec_device *exec_device_find(const char *name);
 extern const struct exec_device exec_blk_device;     /* exec_blk.c */
+extern const struct exec_device exec_fs_device;      /* exec_fs.c */
 extern const struct exec_device exec_console_device; /* exec_console.c */
 extern const struct exec_device exec_net_device;     /* exec_net.c */
 extern const struct exec_device exec_balloon_device; /* exec_balloon.c */

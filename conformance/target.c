@@ -93,13 +93,14 @@ const char *vc_target_name(const struct vc_target *t)
 /* The executor's device type whose built-in device has this virtio ID. */
 static const struct exec_device *exec_device_by_id(uint32_t device_id)
 {
-	static const char *const names[] = { "rng", "blk", "console", "net", "balloon", "gpu" };
+	static const char *const names[] = { "rng", "blk", "console", "net", "balloon", "gpu",
+					     "fs" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct exec_device *d = exec_device_find(names[i]);
 
-		if (d && d->ops && d->ops->device_id == device_id)
+		if (d && (d->ops ? d->ops->device_id : d->device_id) == device_id)
 			return d;
 	}
 	return NULL;

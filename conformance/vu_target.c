@@ -4,8 +4,9 @@
  * vhost-user[,key=value…] --spawn 'CMD … {sock} …'`: the vhost-user proxy
  * device (vu_device.c) as the target of every point.
  *
- * Keys: device=blk|net|console|rng|gpu|balloon (vhost-user does not reveal
- * the device type; default blk), num_queues=N, queue_size=N (the maximum
+ * Keys: device=blk|net|console|rng|gpu|balloon|fs (vhost-user does not
+ * reveal the device type; default blk; fs has no built-in model device and
+ * is for control-plane cases: virtiofsd), num_queues=N, queue_size=N (the maximum
  * the transport offers; vhost-user does not tell it; default 256),
  * timeout_ms=N (per message, default 5000), settle_ms=N (how long a kick
  * waits for the used ring, default 500).
@@ -41,6 +42,9 @@ static const struct vu_type vu_types[] = {
 	{ "rng", 4, 1, false, 0 },
 	{ "balloon", 5, 3, true, 8 },
 	{ "gpu", 16, 2, false, 24 },
+	/* hiprio + one request queue; the front-end owns the configuration
+	 * (tag, num_request_queues) unless the back-end offers CONFIG */
+	{ "fs", VIRTIO_ID_FS, 2, true, 0 },
 };
 
 struct vu_target {
@@ -143,7 +147,7 @@ static int keys(struct vu_args *a, const struct vu_type **type, const char *s, c
 					*type = &vu_types[k];
 			if (!*type) {
 				snprintf(err, n, "vhost-user: device=%s: expected blk, net, console, rng, "
-						 "gpu or balloon", val);
+						 "gpu, balloon or fs", val);
 				return -1;
 			}
 		} else {

@@ -19,6 +19,17 @@ struct vdev_queue {
 	uint16_t reset_reads_left; /* the reset register reads 1 while > 0 */
 	uint64_t area[3];          /* enum vdev_area */
 	vq_dev_t *vq;
+	/* what the device holds: popped, not yet pushed heads (split) or
+	 * buffer ids (packed: any u16) with a digest of each element, so
+	 * elem_read/elem_write serve only elements the host handed out */
+	struct held_elem *held;    /* open addressing, held_cap slots */
+	uint32_t held_cap;         /* a power of two >= 2 * queue_size_max */
+	uint32_t held_n;           /* slots in use */
+};
+
+struct held_elem {
+	uint64_t digest;           /* 0: the slot is free */
+	uint32_t head;
 };
 
 #define VDEV_CLAUSES_MAX 16
@@ -128,22 +139,138 @@ static bool queue_usable(vdev_t *d, uint16_t q, const char *what)
 	return d->q[q].enable != 0;
 }
 
+/*
+ * A digest of an element as the host handed it out: counts, totals and
+ * every segment. Never 0 (0 marks a head the device does not hold). It
+ * tells a device's copy of an element (net keeps copies across pops)
+ * from an element the device made up or altered; it is not a defence
+ * against in-process code that sets out to forge one.
+ */
+static uint64_t elem_digest(const struct vc_elem *e)
+{
+	uint64_t hsh = 0xcbf29ce484222325ull;
+	uint64_t w[4] = { e->head, (uint64_t)e->n_readable << 32 | e->n_writable,
+			  e->readable_bytes, e->writable_bytes };
+	uint32_t i, n = e->n_readable + e->n_writable;
+	unsigned k;
+
+	for (k = 0; k < 4; k++)
+		hsh = (hsh ^ w[k]) * 0x100000001b3ull;
+	for (i = 0; e->segs && i < n; i++) {
+		hsh = (hsh ^ e->segs[i].gpa) * 0x100000001b3ull;
+		hsh = (hsh ^ ((uint64_t)e->segs[i].len << 1 | e->segs[i].writable)) *
+		      0x100000001b3ull;
+	}
+	return hsh ? hsh : 1;
+}
+
+/* Linear probing; at most queue_size_max heads are held, so a slot is
+ * always free. */
+static struct held_elem *held_slot(struct vdev_queue *q, uint32_t head)
+{
+	uint32_t i = (head * 0x9e3779b1u) & (q->held_cap - 1);
+
+	while (q->held[i].digest && q->held[i].head != head)
+		i = (i + 1) & (q->held_cap - 1);
+	return &q->held[i];
+}
+
+static void held_drop(struct vdev_queue *q, uint32_t head)
+{
+	struct held_elem *e = held_slot(q, head);
+	uint32_t i = (uint32_t)(e - q->held), j = i, home;
+
+	if (!e->digest)
+		return;
+	e->digest = 0;
+	q->held_n--;
+	/* shift the entries after it back so no probe sequence breaks */
+	for (;;) {
+		j = (j + 1) & (q->held_cap - 1);
+		if (!q->held[j].digest)
+			return;
+		home = (q->held[j].head * 0x9e3779b1u) & (q->held_cap - 1);
+		if (((j - home) & (q->held_cap - 1)) >= ((j - i) & (q->held_cap - 1))) {
+			q->held[i] = q->held[j];
+			q->held[j].digest = 0;
+			i = j;
+		}
+	}
+}
+
 static int host_queue_pop(void *h, uint16_t q, struct vc_elem *elem)
 {
 	vdev_t *d = h;
+	struct vdev_queue *vq;
+	struct held_elem *slot;
+	int rc;
 
 	if (d->broken || !queue_usable(d, q, "consume from"))
 		return VC_POP_BROKEN;
-	return vq_dev_pop(d->q[q].vq, elem);
+	vq = &d->q[q];
+	if (!vq->held) {
+		uint32_t cap = 2;
+
+		while (cap < 2u * d->ops->queue_size_max)
+			cap <<= 1;
+		vq->held = calloc(cap, sizeof(*vq->held));
+		if (!vq->held) {
+			vdev_finding(d, VC_SEV_FATAL, CL_HARNESS_LIMIT, q,
+				     "no memory to track the elements of queue %u", q);
+			return VC_POP_BROKEN;
+		}
+		vq->held_cap = cap;
+	}
+	/* a queue has at most its size outstanding; more held heads mean a
+	 * device that pops and never pushes -- keep a slot free regardless */
+	if (vq->held_n >= vq->held_cap - 1) {
+		vdev_finding(d, VC_SEV_FATAL, CL_HARNESS_LIMIT, q,
+			     "the device holds %u elements of queue %u without completing them",
+			     vq->held_n, q);
+		return VC_POP_BROKEN;
+	}
+	rc = vq_dev_pop(vq->vq, elem);
+	if (rc == VC_POP_OK) {
+		slot = held_slot(vq, elem->head);
+		if (!slot->digest)
+			vq->held_n++;
+		slot->head = elem->head;
+		slot->digest = elem_digest(elem);
+	}
+	return rc;
+}
+
+/* The element the device hands back is one it holds, unchanged. */
+static bool elem_held(vdev_t *d, const struct vc_elem *e, const char *what)
+{
+	uint64_t dg;
+	uint16_t q;
+
+	if (e && (e->segs || e->n_readable + e->n_writable == 0)) {
+		dg = elem_digest(e);
+		for (q = 0; q < d->num_queues; q++)
+			if (d->q[q].held && held_slot(&d->q[q], e->head)->digest == dg)
+				return true;
+	}
+	/* devicenormative: The Virtqueue Descriptor Table -- the device
+	 * touches only the buffers the driver made available to it */
+	vdev_finding(d, VC_SEV_RECORD, CL_DEV_DESC, VC_NO_QUEUE,
+		     "the device asked to %s an element the host did not hand out or that was "
+		     "altered (head %u): refused", what, e ? e->head : 0);
+	return false;
 }
 
 static int host_queue_push(void *h, uint16_t q, const struct vc_elem *elem, uint32_t written)
 {
 	vdev_t *d = h;
+	int rc;
 
 	if (d->broken || !queue_usable(d, q, "complete on"))
 		return -1;
-	return vq_dev_push(d->q[q].vq, elem->head, written);
+	rc = vq_dev_push(d->q[q].vq, elem->head, written);
+	if (rc == 0 && d->q[q].held)
+		held_drop(&d->q[q], elem->head);
+	return rc;
 }
 
 static void host_queue_flush(void *h, uint16_t q)
@@ -159,12 +286,16 @@ static void host_queue_flush(void *h, uint16_t q)
 static uint64_t host_elem_read(void *h, const struct vc_elem *e, uint64_t off, void *dst,
 			       uint64_t len)
 {
+	if (!elem_held(h, e, "read"))
+		return 0;
 	return vq_elem_read(((vdev_t *)h)->mem, e, off, dst, len);
 }
 
 static uint64_t host_elem_write(void *h, const struct vc_elem *e, uint64_t off, const void *src,
 				uint64_t len)
 {
+	if (!elem_held(h, e, "write"))
+		return 0;
 	return vq_elem_write(((vdev_t *)h)->mem, e, off, src, len);
 }
 
@@ -261,6 +392,9 @@ static void queue_defaults(vdev_t *d, uint16_t i)
 	q->reset = 0;
 	q->reset_reads_left = 0;
 	q->area[VDEV_AREA_DESC] = q->area[VDEV_AREA_DRIVER] = q->area[VDEV_AREA_DEVICE] = 0;
+	if (q->held)
+		memset(q->held, 0, q->held_cap * sizeof(*q->held));
+	q->held_n = 0;
 	vq_dev_reset(q->vq);
 	if (d->front.queue_reset)
 		d->front.queue_reset(d->front.ctx, i);
@@ -681,8 +815,10 @@ void vdev_free(vdev_t *d)
 		return;
 	if (d->ops->destroy)
 		d->ops->destroy(d->dev);
-	for (i = 0; i < d->num_queues; i++)
+	for (i = 0; i < d->num_queues; i++) {
 		vq_dev_free(d->q[i].vq);
+		free(d->q[i].held);
+	}
 	for (i = 0; i < d->n_clauses; i++)
 		free(d->clauses[i]);
 	free(d);

@@ -33,6 +33,7 @@
 #define VIRTIO_ID_RNG     4
 #define VIRTIO_ID_BALLOON 5
 #define VIRTIO_ID_GPU     16
+#define VIRTIO_ID_FS      26
 
 /* 2.7.5 / 2.7.6 / 2.7.8 split virtqueue flags */
 #define VIRTQ_DESC_F_NEXT     1u
