@@ -98,7 +98,10 @@ struct vc_host_ops {
 	int (*queue_pop)(void *host, uint16_t q, struct vc_elem *elem);
 	/* Copy between an element and host memory, offset counted within the
 	 * element's readable (read) or writable (write) bytes. Return the bytes
-	 * copied, which is less than len only at the end of those bytes. */
+	 * copied, which is less than len only at the end of those bytes. Only
+	 * for an element the device holds (popped, not pushed, no reset since)
+	 * as popped or faithfully copied: anything else copies 0 bytes and is
+	 * recorded against the device. */
 	uint64_t (*elem_read)(void *host, const struct vc_elem *elem, uint64_t off,
 			      void *dst, uint64_t len);
 	uint64_t (*elem_write)(void *host, const struct vc_elem *elem, uint64_t off,
