@@ -380,6 +380,72 @@ START_TEST(range_ok_agrees_with_translate_and_never_tracks)
 }
 END_TEST
 
+/*
+ * The translator remembers the region of its last hit. Whatever came
+ * before, each lookup must give the answer (and the host pointer) a fresh
+ * view gives: every ordered pair of the ranges above, on one view, against
+ * a view that saw nothing but the second range.
+ */
+START_TEST(last_hit_region_never_changes_an_answer)
+{
+	int a, b;
+
+	for (a = 0; a < N_RANGES; a++)
+		for (b = 0; b < N_RANGES; b++) {
+			gm_view_t *used = gm_view_map(gm, "used");
+			gm_view_t *fresh = gm_view_map(gm, "fresh");
+			uint8_t *want, *got;
+
+			ck_assert_ptr_nonnull(used);
+			ck_assert_ptr_nonnull(fresh);
+			(void)gm_translate(used, ranges[a].gpa, ranges[a].len, GM_READ);
+			want = gm_translate(fresh, ranges[b].gpa, ranges[b].len, GM_READ);
+			got = gm_translate(used, ranges[b].gpa, ranges[b].len, GM_READ);
+			ck_assert_msg((got != NULL) == ranges[b].ok && (want != NULL) == ranges[b].ok,
+				      "range %d after range %d: %p, fresh view %p", b, a, (void *)got,
+				      (void *)want);
+			/* the same offset in each view's own mapping */
+			if (got)
+				ck_assert_uint_eq((uint64_t)(got - (uint8_t *)gm_translate(used, R0_GPA, 0,
+									      GM_READ)),
+						  (uint64_t)(want - (uint8_t *)gm_translate(fresh, R0_GPA,
+										 0, GM_READ)));
+			(void)gm_range_ok(used, ranges[a].gpa, ranges[a].len);
+			ck_assert_int_eq(gm_range_ok(used, ranges[b].gpa, ranges[b].len), ranges[b].ok);
+			gm_view_unmap(used);
+			gm_view_unmap(fresh);
+		}
+}
+END_TEST
+
+/* Views keep their hints apart, and a view of other guest memory (another
+ * region table) starts from nothing it could mistake for a hit. */
+START_TEST(last_hit_is_per_view_and_per_region_table)
+{
+	static const struct gm_region_spec other[] = { { R2_GPA, 0x1000 } };
+	gm_t *gm2 = gm_create(other, 1);
+	gm_view_t *v2;
+
+	ck_assert_ptr_nonnull(gm2);
+	v2 = gm_view_map(gm2, "other");
+	ck_assert_ptr_nonnull(v2);
+	/* va hits R2 (index 2), vb hits R0 */
+	ck_assert(gm_range_ok(va, R2_GPA + 0x2000, 16));
+	ck_assert(gm_range_ok(vb, R0_GPA, 16));
+	ck_assert(gm_range_ok(vb, R0_END - 16, 16));
+	ck_assert(!gm_range_ok(vb, R2_GPA + 0x2000, 0x30000));
+	/* the one-region table: R2's old extent is no longer memory */
+	ck_assert(gm_range_ok(v2, R2_GPA, 0x1000));
+	ck_assert(!gm_range_ok(v2, R2_GPA + 0x1000, 1));
+	ck_assert(!gm_range_ok(v2, R2_GPA + 0x2000, 16));
+	ck_assert(!gm_range_ok(v2, R0_GPA, 16));
+	ck_assert_ptr_null(gm_translate(v2, R1_GPA, 1, GM_READ));
+	ck_assert(gm_range_ok(va, R2_GPA + 0x2000, 16));
+	gm_view_unmap(v2);
+	gm_destroy(gm2);
+}
+END_TEST
+
 /* ---------------------------------------------------------- read / write */
 
 START_TEST(read_write_copy_through_either_view)
@@ -658,6 +724,8 @@ static Suite *gm_suite(void)
 	tcase_add_test(tc, translate_refuses_ranges_leaving_their_region);
 	tcase_add_test(tc, translate_refuses_ranges_wrapping_2_64);
 	tcase_add_loop_test(tc, range_ok_agrees_with_translate_and_never_tracks, 0, N_RANGES);
+	tcase_add_test(tc, last_hit_region_never_changes_an_answer);
+	tcase_add_test(tc, last_hit_is_per_view_and_per_region_table);
 	tcase_add_test(tc, read_write_copy_through_either_view);
 	tcase_add_test(tc, read_write_refusals_copy_nothing);
 	suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness.h"
@@ -293,6 +294,30 @@ static void m_duplicate_outstanding_id(void)
 	avail(BUF(1), 16, 7, F_W);
 }
 
+static void m_duplicate_outstanding_id_below_queue_size(void)
+{
+	struct vc_elem e;
+
+	avail(BUF(0), 16, 2, 0);
+	pop_ok(&e);
+	ck_assert_uint_eq(e.head, 2);
+	avail(BUF(1), 16, 2, F_W);
+}
+
+/* one-descriptor buffers fill the ring; slot 0 comes round again while
+ * its buffer is still out */
+static void m_one_descriptor_runs_into_outstanding_slots(void)
+{
+	struct vc_elem e;
+	unsigned i;
+
+	for (i = 0; i < QSZ; i++) {
+		avail(BUF(i), 16, (uint16_t)i, F_W);
+		pop_ok(&e);
+	}
+	avail(BUF(0), 16, QSZ, F_W);
+}
+
 static void m_indirect_with_next(void)
 {
 	put_table(IND(0), 0, BUF(0), 16, 0);
@@ -475,6 +500,10 @@ static const struct hostile dev_hostile[] = {
 	  CL_DRV_PDESC, AT_POP },
 	{ "buffer id made available twice while outstanding", m_duplicate_outstanding_id,
 	  CL_DRV_PDESC, AT_POP },
+	{ "buffer id below the queue size made available twice",
+	  m_duplicate_outstanding_id_below_queue_size, CL_DRV_PDESC, AT_POP },
+	{ "one-descriptor buffer runs into slots of outstanding buffers",
+	  m_one_descriptor_runs_into_outstanding_slots, CL_DRV_PDESC, AT_POP },
 	{ "INDIRECT with NEXT", m_indirect_with_next, CL_DRV_PINDIRECT, AT_POP },
 	{ "INDIRECT after a direct descriptor of the list", m_indirect_after_direct,
 	  CL_DRV_PINDIRECT, AT_POP },
@@ -781,6 +810,160 @@ START_TEST(used_descriptors_of_the_second_lap_carry_wrap_0)
 	ck_assert_uint_eq(le16_to_cpu(fx.ring[0].id), QSZ);
 	ck_assert_uint_eq(le16_to_cpu(fx.ring[1].flags), F_W);
 	assert_no_dev_violation();
+}
+END_TEST
+
+/* ------------------- one-descriptor fast path against the list walk */
+
+struct elem_copy {
+	struct vc_elem e;
+	struct vc_seg segs[2];
+};
+
+static void pop_copy(struct elem_copy *c)
+{
+	unsigned k;
+
+	pop_ok(&c->e);
+	ck_assert_uint_le(c->e.n_readable + c->e.n_writable, 2);
+	for (k = 0; k < c->e.n_readable + c->e.n_writable; k++)
+		c->segs[k] = c->e.segs[k];
+}
+
+static void assert_same_elem(const struct elem_copy *a, const struct elem_copy *b,
+			     const char *what)
+{
+	unsigned k;
+
+	ck_assert_msg(a->e.head == b->e.head && a->e.n_readable == b->e.n_readable &&
+			      a->e.n_writable == b->e.n_writable && a->e.reserved == b->e.reserved &&
+			      a->e.readable_bytes == b->e.readable_bytes &&
+			      a->e.writable_bytes == b->e.writable_bytes,
+		      "%s: element differs", what);
+	for (k = 0; k < a->e.n_readable + a->e.n_writable; k++)
+		ck_assert_msg(a->segs[k].gpa == b->segs[k].gpa && a->segs[k].len == b->segs[k].len &&
+				      a->segs[k].writable == b->segs[k].writable,
+			      "%s: segment %u differs", what, k);
+}
+
+static void push_flush(uint32_t head)
+{
+	ck_assert_int_eq(vq_dev_push(fx.dev, head, 0), 0);
+	vq_dev_flush(fx.dev);
+}
+
+/*
+ * A one-descriptor buffer (the fast path) gives the element the list walk
+ * gives for the same buffer followed by a zero-length descriptor, and the
+ * indirect walk for a one-entry table: readable and writable, empty, and
+ * ids in the direct range, at its end and far above it.
+ */
+START_TEST(one_descriptor_element_equals_the_list_walk_element)
+{
+	static const struct {
+		uint64_t addr;
+		uint32_t len;
+		uint16_t id, flags;
+	} shapes[] = {
+		{ BUF(1), 16, 0, 0 },        { BUF(2), 64, QSZ - 1, F_W },
+		{ BUF(3), 0, 1, 0 },         { BUF(4), 0, 2, F_W },
+		{ R1_END - 8, 8, 0xffff, F_W }, { R0_GPA, 1, QSZ, 0 },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct elem_copy one, list, ind;
+
+		avail(shapes[i].addr, shapes[i].len, shapes[i].id, shapes[i].flags);
+		pop_copy(&one);
+		ck_assert_uint_eq(vq_dev_ring_busy(fx.dev), 1);
+		push_flush(one.e.head);
+
+		avail(shapes[i].addr, shapes[i].len, 0x5555, (uint16_t)(shapes[i].flags | F_N));
+		avail(BUF(9), 0, shapes[i].id, shapes[i].flags);
+		pop_copy(&list);
+		push_flush(list.e.head);
+		assert_same_elem(&one, &list, "list");
+
+		put_table(IND(i), 0, shapes[i].addr, shapes[i].len, shapes[i].flags);
+		avail(IND(i), 16, shapes[i].id, F_I);
+		pop_copy(&ind);
+		push_flush(ind.e.head);
+		assert_same_elem(&one, &ind, "indirect table");
+		ck_assert_uint_eq(one.e.head, shapes[i].id);
+		ck_assert_uint_eq(one.e.n_readable + one.e.n_writable, shapes[i].len ? 1 : 0);
+	}
+	ck_assert_uint_eq(vq_dev_inflight(fx.dev), 0);
+	assert_no_dev_violation();
+}
+END_TEST
+
+/* Hostile one-descriptor buffers reach the choke point with the clause and
+ * the wording of the list walk: even _i alone, odd _i after a zero-length
+ * descriptor of the same list. */
+static const struct {
+	uint64_t addr;
+	uint32_t len;
+} bad_buffers[] = {
+	{ HOLE_GPA, 16 },
+	{ 0xfffffffffffff000ull, 0x2000 },
+	{ R0_END - 8, 16 },
+	{ BUF(0), 0xffffffffu },
+	{ R2_END, 1 },
+};
+
+#define N_BAD_BUFFERS (int)(sizeof(bad_buffers) / sizeof(bad_buffers[0]))
+
+START_TEST(hostile_one_descriptor_reports_as_the_list_walk)
+{
+	const uint64_t addr = bad_buffers[_i / 2].addr;
+	const uint32_t len = bad_buffers[_i / 2].len;
+	const unsigned slot = _i % 2;
+	char want[192];
+	struct vc_elem e;
+
+	if (slot)
+		avail(BUF(0), 0, 0x4444, F_N);
+	avail(addr, len, 3, 0);
+	ck_assert_int_eq(vq_dev_pop(fx.dev, &e), VC_POP_BROKEN);
+	snprintf(want, sizeof(want), "descriptor in slot %u buffer 0x%llx+%u not inside guest memory",
+		 slot, (unsigned long long)addr, len);
+	ck_assert_uint_eq(fx.dev_log.n, 1);
+	ck_assert_str_eq(fx.dev_log.v[0].clause, CL_DRV_PDESC);
+	ck_assert_uint_eq(fx.dev_log.v[0].head, 3);
+	ck_assert_int_eq(fx.dev_log.v[0].sev, VC_SEV_FATAL);
+	ck_assert_str_eq(fx.dev_log.v[0].msg, want);
+	ck_assert(vq_dev_broken(fx.dev));
+	ck_assert_uint_eq(vq_dev_inflight(fx.dev), 0);
+	ck_assert_uint_eq(vq_dev_ring_busy(fx.dev), 0);
+}
+END_TEST
+
+/* Ids below the queue size live in a flat table, the others in a hash
+ * table: each is outstanding once, pushed once, and free again after. */
+START_TEST(ids_in_and_above_the_queue_size_are_claimed_and_freed_alike)
+{
+	static const uint16_t ids[] = { 0, QSZ - 1, QSZ, 0xffff, 40503, 3 };
+	struct vc_elem e;
+	unsigned i, round;
+
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < QSZ; i++) {
+			avail(BUF(i), 16, ids[i], F_W);
+			pop_ok(&e);
+			ck_assert_uint_eq(e.head, ids[i]);
+		}
+		ck_assert_uint_eq(vq_dev_inflight(fx.dev), QSZ);
+		/* every one is outstanding: a second push of one not taken */
+		for (i = QSZ; i-- > 0;)
+			ck_assert_int_eq(vq_dev_push(fx.dev, ids[i], 16), 0);
+		for (i = 0; i < QSZ; i++)
+			ck_assert_int_eq(vq_dev_push(fx.dev, ids[i], 0), -1);
+		ck_assert_uint_eq(fx.dev_log.n, (round + 1) * QSZ);
+		vq_dev_flush(fx.dev);
+		ck_assert_uint_eq(vq_dev_inflight(fx.dev), 0);
+	}
+	ck_assert(!vq_dev_broken(fx.dev));
 }
 END_TEST
 
@@ -1185,6 +1368,42 @@ START_TEST(add_writes_the_chain_and_kick_publishes_the_first_flags_last)
 	ck_assert_uint_eq(le16_to_cpu(fx.dring[3].flags), F_A | F_W);
 	/* nothing new: no kick */
 	ck_assert(!vq_drv_kick_prepare(fx.drv));
+	ck_assert_uint_eq(fx.drv_log.n, 0);
+}
+END_TEST
+
+/* The one-buffer add: the descriptor and its id at the next slot, the
+ * flags held back until kick_prepare, across two laps of the ring. */
+START_TEST(one_buffer_add_publishes_its_flags_only_at_kick)
+{
+	unsigned k;
+
+	for (k = 0; k < 2u * QSZ + 1; k++) {
+		struct vq_buf b = { BUF(k % 8), (uint32_t)(16 + k) };
+		const bool writable = k % 2;
+		const uint16_t slot = (uint16_t)(k % QSZ);
+		const bool wrap = (k / QSZ) % 2 == 0;
+		uint32_t len;
+		void *tok;
+		int id;
+
+		id = writable ? vq_drv_add(fx.drv, NULL, 0, &b, 1, (void *)(uintptr_t)(k + 1), false)
+			      : vq_drv_add(fx.drv, &b, 1, NULL, 0, (void *)(uintptr_t)(k + 1), false);
+		ck_assert_int_ge(id, 0);
+		ck_assert_uint_eq(le64_to_cpu(fx.dring[slot].addr), b.gpa);
+		ck_assert_uint_eq(le32_to_cpu(fx.dring[slot].len), b.len);
+		ck_assert_uint_eq(le16_to_cpu(fx.dring[slot].id), (uint16_t)id);
+		ck_assert(!pvirtq_is_avail(le16_to_cpu(fx.dring[slot].flags), wrap));
+		ck_assert(vq_drv_kick_prepare(fx.drv));
+		ck_assert_uint_eq(le16_to_cpu(fx.dring[slot].flags),
+				  pvirtq_avail_flags(wrap) | (writable ? F_W : 0));
+		ck_assert_uint_eq(vq_drv_num_free(fx.drv), QSZ - 1);
+		used((uint16_t)id, writable ? b.len : 0, 1);
+		ck_assert_int_eq(vq_drv_get(fx.drv, &tok, &len), 1);
+		ck_assert_ptr_eq(tok, (void *)(uintptr_t)(k + 1));
+		ck_assert_uint_eq(len, writable ? b.len : 0);
+		ck_assert_uint_eq(vq_drv_num_free(fx.drv), QSZ);
+	}
 	ck_assert_uint_eq(fx.drv_log.n, 0);
 }
 END_TEST
@@ -1600,6 +1819,10 @@ static Suite *vq_packed_suite(void)
 	tcase_add_test(tc, used_descriptor_is_written_at_flush_and_skips_the_list);
 	tcase_add_test(tc, used_descriptors_of_the_second_lap_carry_wrap_0);
 	tcase_add_test(tc, push_refuses_ids_and_lens_the_driver_did_not_post);
+	tcase_add_test(tc, one_descriptor_element_equals_the_list_walk_element);
+	tcase_add_loop_test(tc, hostile_one_descriptor_reports_as_the_list_walk, 0,
+			    2 * N_BAD_BUFFERS);
+	tcase_add_test(tc, ids_in_and_above_the_queue_size_are_claimed_and_freed_alike);
 	tcase_add_test(tc, flush_notifies_per_driver_event_flags_enable_and_disable);
 	tcase_add_test(tc, flush_notifies_at_the_driver_event_descriptor);
 	tcase_add_test(tc, set_notify_writes_the_device_event_structure);
@@ -1616,6 +1839,7 @@ static Suite *vq_packed_suite(void)
 	tcase_add_checked_fixture(tc, drv_setup, teardown);
 	tcase_add_test(tc, add_writes_the_chain_and_kick_publishes_the_first_flags_last);
 	tcase_add_test(tc, add_refuses_what_does_not_fit);
+	tcase_add_test(tc, one_buffer_add_publishes_its_flags_only_at_kick);
 	tcase_add_test(tc, used_len_without_write_flag_is_ignored);
 	tcase_add_test(tc, in_order_batch_completes_every_buffer_up_to_its_id);
 	tcase_add_test(tc, kick_follows_the_device_event_structure);

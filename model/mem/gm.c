@@ -27,6 +27,12 @@ struct gm_view {
 	gm_t *gm;
 	uint8_t *base;          /* host address of memfd offset 0 */
 	uint8_t *written;       /* one bit per byte of the memfd, or NULL */
+	/* The region of the last successful lookup: a hint, not state. The
+	 * region table never changes after gm_create/gm_import, and every use
+	 * re-checks the range against that region's bounds, so a hint can
+	 * only make a lookup faster, never change its answer. Relaxed atomic
+	 * loads and stores: a view shared by two threads stays race-free. */
+	unsigned last_hit;
 	char name[32];
 };
 
@@ -201,8 +207,23 @@ void gm_view_unmap(gm_view_t *v)
 const char *gm_view_name(const gm_view_t *v) { return v->name; }
 gm_t *gm_view_gm(const gm_view_t *v) { return v->gm; }
 
+/* Is [gpa, gpa + len) inside region r? Then its file offset. */
+static inline bool in_region(const struct gm_region_info *r, uint64_t gpa, uint64_t len,
+			     uint64_t *fd_off)
+{
+	uint64_t rel = gpa - r->gpa;
+
+	/* gpa below the region wraps rel past any size; subtract before
+	 * comparing len: no overflow for any len */
+	if (gpa < r->gpa || rel > r->size || len > r->size - rel)
+		return false;
+	*fd_off = r->fd_offset + rel;
+	return true;
+}
+
 /* File offset of [gpa, gpa + len) if it lies wholly inside one region. */
-static bool locate(const gm_t *gm, uint64_t gpa, uint64_t len, uint64_t *fd_off)
+static bool locate_slow(const gm_t *gm, uint64_t gpa, uint64_t len, unsigned *hit,
+			uint64_t *fd_off)
 {
 	unsigned i;
 
@@ -219,9 +240,29 @@ static bool locate(const gm_t *gm, uint64_t gpa, uint64_t len, uint64_t *fd_off)
 		if (len > r->size - rel)
 			return false;
 		*fd_off = r->fd_offset + rel;
+		*hit = i;
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The region of the last hit first (the rings and a driver's buffers each
+ * stay in one region), then the sorted walk. An empty range at a region's
+ * end belongs to that region, so a hit there is as right as the walk's.
+ */
+static bool locate(const gm_view_t *v, uint64_t gpa, uint64_t len, uint64_t *fd_off)
+{
+	const gm_t *gm = v->gm;
+	unsigned i = __atomic_load_n(&v->last_hit, __ATOMIC_RELAXED);
+
+	if (i < gm->n && in_region(&gm->r[i], gpa, len, fd_off))
+		return true;
+	if (!locate_slow(gm, gpa, len, &i, fd_off))
+		return false;
+	/* the hint is not part of the view's value: written through const */
+	__atomic_store_n((unsigned *)&v->last_hit, i, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* Set bits [off, off + len): single bits at the edges, whole bytes between. */
@@ -243,14 +284,14 @@ bool gm_range_ok(const gm_view_t *v, uint64_t gpa, uint64_t len)
 {
 	uint64_t off;
 
-	return locate(v->gm, gpa, len, &off);
+	return locate(v, gpa, len, &off);
 }
 
 void *gm_translate(gm_view_t *v, uint64_t gpa, uint64_t len, enum gm_access access)
 {
 	uint64_t off;
 
-	if (!locate(v->gm, gpa, len, &off))
+	if (!locate(v, gpa, len, &off))
 		return NULL;
 	if (v->written && (access & GM_WRITE))
 		track_mark(v, off, len);
@@ -325,7 +366,7 @@ uint64_t gm_track_count(const gm_view_t *v, uint64_t gpa, uint64_t len)
 {
 	uint64_t off;
 
-	if (!v->written || !locate(v->gm, gpa, len, &off))
+	if (!v->written || !locate(v, gpa, len, &off))
 		return 0;
 	return count_bits(v->written, off, len);
 }

@@ -42,15 +42,32 @@ static void report(vq_dev_t *vq, enum vc_severity sev, const char *clause, uint3
 
 /* ------------------------------------------------------ outstanding ids */
 
+/*
+ * Each id has one home: ids below the queue size (what drivers use in
+ * practice) index a flat array placed after the hash table; larger ids go
+ * to the open-addressing hash table. So "is this id outstanding" is one
+ * probe of one place, whichever the id.
+ */
+static inline struct vq_id_entry *id_direct(const vq_dev_t *vq)
+{
+	return vq->ids + vq->ids_mask + 1;
+}
+
 static uint32_t id_hash(const vq_dev_t *vq, uint16_t id)
 {
 	return ((uint32_t)id * 40503u >> 4) & vq->ids_mask;
 }
 
-static struct vq_id_entry *id_find(vq_dev_t *vq, uint16_t id)
+static inline struct vq_id_entry *id_find(vq_dev_t *vq, uint16_t id)
 {
-	uint32_t i = id_hash(vq, id), n;
+	uint32_t i, n;
 
+	if (id < vq->cfg.size) {
+		struct vq_id_entry *e = &id_direct(vq)[id];
+
+		return e->used ? e : NULL;
+	}
+	i = id_hash(vq, id);
 	/* the table is never full: at most size ids, 2 * size entries */
 	for (n = 0; n <= vq->ids_mask; n++, i = (i + 1) & vq->ids_mask) {
 		if (!vq->ids[i].used)
@@ -63,16 +80,25 @@ static struct vq_id_entry *id_find(vq_dev_t *vq, uint16_t id)
 
 /* Record id as outstanding in one probe of the table: false (and nothing
  * recorded) when it already is. */
-static bool id_claim(vq_dev_t *vq, uint16_t id, uint16_t ndesc, uint64_t writable)
+static inline bool id_claim(vq_dev_t *vq, uint16_t id, uint16_t ndesc, uint64_t writable)
 {
-	uint32_t i = id_hash(vq, id);
+	uint32_t i;
 
+	if (id < vq->cfg.size) {
+		struct vq_id_entry *e = &id_direct(vq)[id];
+
+		if (e->used)
+			return false;
+		e->writable = writable;
+		e->id = id;
+		e->ndesc = ndesc;
+		e->used = true;
+		return true;
+	}
 	/* the table is never full: at most size ids, 2 * size entries */
-	while (vq->ids[i].used) {
+	for (i = id_hash(vq, id); vq->ids[i].used; i = (i + 1) & vq->ids_mask)
 		if (vq->ids[i].id == id)
 			return false;
-		i = (i + 1) & vq->ids_mask;
-	}
 	vq->ids[i] = (struct vq_id_entry){ .writable = writable, .id = id, .ndesc = ndesc,
 					   .used = true };
 	return true;
@@ -81,9 +107,13 @@ static bool id_claim(vq_dev_t *vq, uint16_t id, uint16_t ndesc, uint64_t writabl
 /* linear probing removal: shift back later entries of the cluster */
 static void id_remove(vq_dev_t *vq, struct vq_id_entry *e)
 {
-	uint32_t hole = (uint32_t)(e - vq->ids), i = hole;
+	uint32_t hole, i;
 
-	vq->ids[hole].used = false;
+	e->used = false;
+	if (e->id < vq->cfg.size)
+		return; /* a direct entry: no cluster */
+	hole = (uint32_t)(e - vq->ids);
+	i = hole;
 	for (;;) {
 		uint32_t home;
 
@@ -132,7 +162,8 @@ int vq_packed_dev_enable(vq_dev_t *vq)
 	while (cap < 2u * cfg->size)
 		cap <<= 1;
 	vq->segs = vq_zalloc(2u * cfg->size, sizeof(*vq->segs));
-	vq->ids = vq_zalloc(cap, sizeof(*vq->ids));
+	/* the hash table, then the direct entries (one block: reset frees it) */
+	vq->ids = vq_zalloc((size_t)cap + cfg->size, sizeof(*vq->ids));
 	vq->order = vq_zalloc(cfg->size, sizeof(*vq->order));
 	vq->staged = vq_zalloc(cfg->size, sizeof(*vq->staged));
 	if (!vq->segs || !vq->ids || !vq->order || !vq->staged) {
@@ -202,7 +233,7 @@ struct walk {
 };
 
 /* One buffer element. 0, or -1 after a violation was reported. */
-static int add_segment(vq_dev_t *vq, struct walk *w, const struct pdesc_copy *d, bool writable,
+static inline int add_segment(vq_dev_t *vq, struct walk *w, const struct pdesc_copy *d, bool writable,
 		       const char *where_clause, uint32_t pos, bool in_table)
 {
 	uint64_t *sum = writable ? &w->wbytes : &w->rbytes;
@@ -294,29 +325,75 @@ static int walk_indirect(vq_dev_t *vq, struct walk *w, const struct pdesc_copy *
 	return 0;
 }
 
-int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+/* The walk is done: claim the buffer id, move past the list, fill elem. */
+static inline int pop_finish(vq_dev_t *vq, struct vc_elem *elem, const struct walk *w,
+			     uint16_t id, uint32_t count, uint16_t slot, bool wrap)
+{
+	if (!id_claim(vq, id, (uint16_t)count, w->wbytes))
+		FAIL(vq, CL_DRV_PDESC, id,
+		     "buffer id %u made available again while still outstanding", id);
+	if (vq->cfg.in_order)
+		vq_order_push(vq->order, vq->cfg.size, vq->order_head, &vq->order_n, id);
+	vq->ring_busy += count;
+	vq->n_inflight++;
+	vq->last_avail = slot;
+	vq->avail_wrap = wrap;
+	vq->stats.popped++;
+	vq_packed_dev_publish_avail_event(vq);
+
+	elem->head = id;
+	elem->n_readable = w->nseg - w->n_w;
+	elem->n_writable = w->n_w;
+	elem->reserved = 0;
+	elem->readable_bytes = w->rbytes;
+	elem->writable_bytes = w->wbytes;
+	elem->segs = vq->segs;
+	return VC_POP_OK;
+}
+
+/*
+ * The common shape: one descriptor, neither NEXT nor INDIRECT. The same
+ * checks as the first round of pop_list() (the list cap holds trivially for
+ * one descriptor), with the same clauses and messages.
+ */
+static inline int pop_one(vq_dev_t *vq, struct vc_elem *elem, uint16_t flags)
+{
+	const uint32_t size = vq->cfg.size;
+	const uint16_t cur = vq->last_avail;
+	uint16_t slot = (uint16_t)(cur + 1);
+	bool wrap = vq->avail_wrap;
+	struct walk w = { 0 };
+	struct pdesc_copy d;
+
+	/* drivernormative: PAcked / Descriptor Table -- a slot still held by
+	 * an outstanding buffer was made available again */
+	if (vq->ring_busy + 1 > size)
+		FAIL(vq, CL_DRV_PDESC, VC_NO_INDEX,
+		     "list from slot %u runs into slots of %u outstanding descriptors (queue size %u)",
+		     cur, vq->ring_busy, size);
+	d.flags = flags;
+	pdesc_load_rest(&vq->ring[cur], &d);
+	vq->stats.descs_walked++;
+	if (slot == size) {
+		slot = 0;
+		wrap = !wrap;
+	}
+	if (add_segment(vq, &w, &d, !!(flags & VIRTQ_DESC_F_WRITE), CL_DRV_PDESC, cur, false))
+		return VC_POP_BROKEN;
+	return pop_finish(vq, elem, &w, d.id, 1, slot, wrap);
+}
+
+/* Any other list: NEXT-linked descriptors or one INDIRECT descriptor. flags
+ * are the first descriptor's, already loaded (acquire) and available. */
+static __attribute__((noinline)) int pop_list(vq_dev_t *vq, struct vc_elem *elem, uint16_t flags)
 {
 	const uint32_t size = vq->cfg.size;
 	const uint16_t first = vq->last_avail;
-	uint16_t slot = first, flags, id;
+	uint16_t slot = first, id;
 	bool wrap = vq->avail_wrap;
 	struct walk w = { 0 };
 	uint32_t count = 0;
 
-	/* devicenormative: Packed Virtqueues / Descriptor Table -- use a
-	 * descriptor only once its AVAIL bit changed; the acquire load is the
-	 * barrier before the other fields are read */
-	flags = le16_load_acquire(&vq->ring[slot].flags);
-	if (!pvirtq_is_avail(flags, wrap)) {
-		/* AVAIL == USED == the wrap counter is a used descriptor of
-		 * this lap, which the device cannot have written here */
-		if (pvirtq_is_used(flags, wrap))
-			FAIL(vq, CL_DRV_PDESC, VC_NO_INDEX,
-			     "slot %u has AVAIL and USED both %u (flags 0x%x): not a valid available descriptor for wrap counter %u",
-			     slot, wrap, flags, wrap);
-		vq_packed_dev_publish_avail_event(vq);
-		return VC_POP_EMPTY;
-	}
 	for (;;) {
 		struct pdesc_copy d;
 		const uint16_t cur = slot; /* this descriptor's slot */
@@ -371,27 +448,32 @@ int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 			break;
 		}
 	}
+	return pop_finish(vq, elem, &w, id, count, slot, wrap);
+}
 
-	if (!id_claim(vq, id, (uint16_t)count, w.wbytes))
-		FAIL(vq, CL_DRV_PDESC, id,
-		     "buffer id %u made available again while still outstanding", id);
-	if (vq->cfg.in_order)
-		vq_order_push(vq->order, size, vq->order_head, &vq->order_n, id);
-	vq->ring_busy += count;
-	vq->n_inflight++;
-	vq->last_avail = slot;
-	vq->avail_wrap = wrap;
-	vq->stats.popped++;
-	vq_packed_dev_publish_avail_event(vq);
+int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+{
+	const uint16_t slot = vq->last_avail;
+	const bool wrap = vq->avail_wrap;
+	uint16_t flags;
 
-	elem->head = id;
-	elem->n_readable = w.nseg - w.n_w;
-	elem->n_writable = w.n_w;
-	elem->reserved = 0;
-	elem->readable_bytes = w.rbytes;
-	elem->writable_bytes = w.wbytes;
-	elem->segs = vq->segs;
-	return VC_POP_OK;
+	/* devicenormative: Packed Virtqueues / Descriptor Table -- use a
+	 * descriptor only once its AVAIL bit changed; the acquire load is the
+	 * barrier before the other fields are read */
+	flags = le16_load_acquire(&vq->ring[slot].flags);
+	if (!pvirtq_is_avail(flags, wrap)) {
+		/* AVAIL == USED == the wrap counter is a used descriptor of
+		 * this lap, which the device cannot have written here */
+		if (pvirtq_is_used(flags, wrap))
+			FAIL(vq, CL_DRV_PDESC, VC_NO_INDEX,
+			     "slot %u has AVAIL and USED both %u (flags 0x%x): not a valid available descriptor for wrap counter %u",
+			     slot, wrap, flags, wrap);
+		vq_packed_dev_publish_avail_event(vq);
+		return VC_POP_EMPTY;
+	}
+	if (!(flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_INDIRECT)))
+		return pop_one(vq, elem, flags);
+	return pop_list(vq, elem, flags);
 }
 
 /* ------------------------------------------------------- used buffers */
@@ -426,7 +508,7 @@ int vq_packed_dev_push(vq_dev_t *vq, uint32_t id, uint32_t written)
 		vq->order_n--;
 	}
 	vq->staged[vq->n_staged++] = (struct vq_staged){
-		.id = id, .written = written, .ndesc = e->ndesc,
+		.id = id, .written = written, .ndesc = e->ndesc, .nbufs = 1,
 		.complete = written == e->writable,
 	};
 	id_remove(vq, e);
@@ -441,7 +523,9 @@ int vq_packed_dev_push(vq_dev_t *vq, uint32_t id, uint32_t written)
 static uint32_t vq_dev_publish_used_descs(vq_dev_t *vq)
 {
 	const uint32_t size = vq->cfg.size;
-	uint32_t n = vq_staged_batch(vq->staged, vq->n_staged, vq->cfg.in_order), g;
+	/* without in_order each push is its own used descriptor, as staged */
+	uint32_t n = vq->cfg.in_order ? vq_staged_batch(vq->staged, vq->n_staged, true)
+				      : vq->n_staged, g;
 	uint32_t slot = vq->used_slot, total = 0;
 	bool wrap = vq->used_wrap;
 

@@ -93,8 +93,10 @@ static inline void put_desc(struct pvirtq_desc *d, struct shadow_desc *s, uint64
 	d->id = cpu_to_le16(id);
 }
 
-int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
-		      const struct vq_buf *in, unsigned n_in, void *token, bool indirect)
+/* Any chain: NEXT-linked descriptors, or one INDIRECT descriptor. */
+static __attribute__((noinline)) int add_list(vq_drv_t *vq, const struct vq_buf *out,
+					      unsigned n_out, const struct vq_buf *in,
+					      unsigned n_in, void *token, bool indirect)
 {
 	const uint32_t size = vq->cfg.size;
 	const unsigned total = n_out + n_in;
@@ -175,7 +177,6 @@ int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 		.ndesc = (uint16_t)nslots,
 		.n_indirect = (uint16_t)(indirect ? total : 0),
 		.avail_pos = vq->avail_idx++, /* add sequence, for in-order batches */
-		.slot = first,
 		.inflight = true,
 	};
 	if (vq->cfg.in_order)
@@ -187,6 +188,56 @@ int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 	vq->unkicked_slots += nslots;
 	vq->stats.added++;
 	return id;
+}
+
+/*
+ * The common shape: one direct descriptor. The same checks as add_list()
+ * (one length below 2^32 is within the 2^32 limit; one slot is needed),
+ * the same shadow, head state and pending flags.
+ */
+static inline int add_one(vq_drv_t *vq, const struct vq_buf *b, bool writable, void *token)
+{
+	const uint16_t first = vq->avail_slot;
+	uint16_t id, fl, slot = (uint16_t)(first + 1);
+	bool wrap = vq->avail_wrap;
+	struct head_state *h;
+
+	if (!vq->ready || vq->broken || !vq->n_free_ids || !vq->num_free)
+		return -1;
+	id = vq->free_ids[--vq->n_free_ids];
+	fl = (uint16_t)(pvirtq_avail_flags(wrap) | (writable ? VIRTQ_DESC_F_WRITE : 0));
+	put_desc(&vq->ring[first], &vq->shadow[first], b->gpa, b->len, id, fl);
+	vq->pend[vq->n_pend++] = (struct vq_pending_head){ first, fl, id };
+	h = &vq->heads[id];
+	h->token = token;
+	h->writable = writable ? b->len : 0;
+	h->ndesc = 1;
+	h->n_indirect = 0;
+	h->avail_pos = vq->avail_idx++; /* add sequence, for in-order batches */
+	h->inflight = true;
+	h->completed = false;
+	h->published = false;
+	if (vq->cfg.in_order)
+		vq_order_push(vq->order, vq->cfg.size, vq->order_head, &vq->order_n, id);
+	if (slot == vq->cfg.size) {
+		slot = 0;
+		wrap = !wrap;
+	}
+	vq->avail_slot = slot;
+	vq->avail_wrap = wrap;
+	vq->num_free--;
+	vq->outstanding++;
+	vq->unkicked_slots++;
+	vq->stats.added++;
+	return id;
+}
+
+int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
+		      const struct vq_buf *in, unsigned n_in, void *token, bool indirect)
+{
+	if (!indirect && n_out + (uint64_t)n_in == 1)
+		return add_one(vq, n_out ? out : in, !n_out, token);
+	return add_list(vq, out, n_out, in, n_in, token, indirect);
 }
 
 bool vq_packed_drv_kick_prepare(vq_drv_t *vq)
@@ -295,12 +346,50 @@ static int deliver(vq_drv_t *vq, uint16_t id, void **token, uint32_t *len)
 	return 1;
 }
 
+/* 2.8.9: under IN_ORDER one used descriptor stands for every buffer from
+ * the oldest outstanding one up to the id it names (h, checked by the
+ * caller, in slot with used len ulen); hand out the first of them. */
+static __attribute__((noinline)) int get_batch(vq_drv_t *vq, const struct head_state *h,
+					       uint16_t slot, uint32_t ulen, void **token,
+					       uint32_t *len)
+{
+	const uint32_t size = vq->cfg.size;
+	uint32_t batch, slots, next;
+	uint16_t k;
+
+	batch = (uint16_t)(h->avail_pos - vq->heads[vq->order[vq->order_head]].avail_pos) + 1u;
+	slots = 0;
+	for (k = 0; k < batch; k++) {
+		uint16_t cur = vq->order[(vq->order_head + k) % size];
+		int bad = vq->heads[cur].n_indirect ? find_rewritten_table(vq, cur) : -1;
+
+		if (bad >= 0) {
+			report(vq, VC_SEV_FATAL, CL_DEV_PDESC, cur,
+			       "device rewrote indirect table entry %d of buffer %u", bad, cur);
+			return -1;
+		}
+		slots += vq->heads[cur].ndesc;
+	}
+	/* skip to where the next used descriptor goes */
+	next = slot + slots;
+	if (next >= size) {
+		next -= size;
+		vq->used_wrap = !vq->used_wrap;
+	}
+	vq->used_slot = (uint16_t)next;
+	vq->batch_left = batch;
+	vq->batch_len = ulen;
+	if (vq->cfg.event_idx && vq->interrupt_wanted)
+		publish_used_event(vq);
+	return deliver(vq, vq->order[vq->order_head], token, len);
+}
+
 int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 {
 	const uint32_t size = vq->cfg.size;
 	const bool w = vq->used_wrap;
-	uint16_t slot = vq->used_slot, flags, id, k;
-	uint32_t ulen, batch = 1, slots, next;
+	uint16_t slot = vq->used_slot, flags, id;
+	uint32_t ulen, next;
 	struct head_state *h;
 
 	if (!vq->ready || vq->broken)
@@ -355,62 +444,35 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 		       (unsigned long long)h->writable);
 		return -1;
 	}
-	if (!vq->cfg.in_order) {
-		/* one used descriptor, one buffer: hand it out at once */
-		if (h->n_indirect) {
-			int bad = find_rewritten_table(vq, id);
-
-			if (bad >= 0) {
-				report(vq, VC_SEV_FATAL, CL_DEV_PDESC, id,
-				       "device rewrote indirect table entry %d of buffer %u", bad, id);
-				return -1;
-			}
-		}
-		next = slot + h->ndesc;
-		if (next >= size) {
-			next -= size;
-			vq->used_wrap = !vq->used_wrap;
-		}
-		vq->used_slot = (uint16_t)next;
-		if (vq->cfg.event_idx && vq->interrupt_wanted)
-			publish_used_event(vq);
-		*token = h->token;
-		*len = ulen;
-		vq->free_ids[vq->n_free_ids++] = id;
-		vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
-		h->inflight = false;
-		h->completed = true;
-		h->published = false;
-		vq->outstanding--;
-		vq->outstanding_pub--;
-		vq->stats.reaped++;
-		return 1;
-	}
-	/* 2.8.9: under IN_ORDER one used descriptor stands for every buffer
-	 * from the oldest outstanding one up to the id it names */
-	batch = (uint16_t)(h->avail_pos - vq->heads[vq->order[vq->order_head]].avail_pos) + 1u;
-	slots = 0;
-	for (k = 0; k < batch; k++) {
-		uint16_t cur = vq->order[(vq->order_head + k) % size];
-		int bad = vq->heads[cur].n_indirect ? find_rewritten_table(vq, cur) : -1;
+	if (vq->cfg.in_order)
+		return get_batch(vq, h, slot, ulen, token, len);
+	/* one used descriptor, one buffer: hand it out at once */
+	if (h->n_indirect) {
+		int bad = find_rewritten_table(vq, id);
 
 		if (bad >= 0) {
-			report(vq, VC_SEV_FATAL, CL_DEV_PDESC, cur,
-			       "device rewrote indirect table entry %d of buffer %u", bad, cur);
+			report(vq, VC_SEV_FATAL, CL_DEV_PDESC, id,
+			       "device rewrote indirect table entry %d of buffer %u", bad, id);
 			return -1;
 		}
-		slots += vq->heads[cur].ndesc;
 	}
-	/* skip to where the next used descriptor goes */
-	next = slot + slots;
+	next = slot + h->ndesc;
 	if (next >= size) {
 		next -= size;
 		vq->used_wrap = !vq->used_wrap;
 	}
 	vq->used_slot = (uint16_t)next;
-	vq->batch_left = batch;
-	vq->batch_len = ulen;
 	if (vq->cfg.event_idx && vq->interrupt_wanted)
 		publish_used_event(vq);
-	return deliver(vq, vq->order[vq->order_head], token, len);
+	*token = h->token;
+	*len = ulen;
+	vq->free_ids[vq->n_free_ids++] = id;
+	vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
+	h->inflight = false;
+	h->completed = true;
+	h->published = false;
+	vq->outstanding--;
+	vq->outstanding_pub--;
+	vq->stats.reaped++;
+	return 1;
 }

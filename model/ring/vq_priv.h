@@ -168,8 +168,8 @@ struct head_state {
 	uint64_t writable;   /* device-writable bytes posted */
 	uint16_t ndesc;      /* descriptors of the main table / ring slots used */
 	uint16_t n_indirect; /* entries of its indirect table, 0 if direct */
-	uint16_t avail_pos;  /* split: avail idx it was added at */
-	uint16_t slot;       /* packed: ring slot of its first descriptor */
+	uint16_t avail_pos;  /* split: avail idx it was added at; packed: add
+			      * sequence number */
 	bool inflight;
 	bool completed;      /* was reaped at least once since last posted */
 	bool published;      /* packed: its first descriptor's flags are written */
