@@ -94,6 +94,16 @@ struct step_init {
 	bool intx;                  /* do not enable MSI-X */
 };
 
+/* A value a read or write step takes from the device under test rather
+ * than from the case: what the transport reports for it (so a case runs
+ * unchanged on a device with another ID, queue count or queue size). */
+enum reg_sym {
+	REG_SYM_NONE,
+	REG_SYM_DEVICE_ID,       /* the virtio device ID */
+	REG_SYM_NUM_QUEUES,      /* its queue count: also the first missing queue */
+	REG_SYM_QUEUE_SIZE_MAX,  /* the maximum size of queue 0 */
+};
+
 struct step_reg {
 	enum reg_space space;
 	uint32_t offset;
@@ -106,6 +116,8 @@ struct step_reg {
 	bool has_expect;
 	struct case_cmp expect;
 	uint64_t mask;              /* read: compare (value & mask) */
+	enum reg_sym value_sym;     /* write: value from the device */
+	enum reg_sym expect_sym;    /* read: expect == this, from the device */
 };
 
 struct step_buffer {

@@ -526,6 +526,27 @@ int cl_get_segs(struct lctx *x, const struct ynode *n, struct case_seg *out, uns
 
 /* ------------------------------------------------------------------ steps */
 
+/* A device property named instead of a number (enum reg_sym): 1 if v is
+ * one, 0 if it is not a name at all, -1 for an unknown name. */
+static int parse_reg_sym(struct lctx *x, const struct ynode *v, enum reg_sym *sym)
+{
+	static const struct name_val syms[] = {
+		{ "device_id", REG_SYM_DEVICE_ID }, { "num_queues", REG_SYM_NUM_QUEUES },
+		{ "queue_size_max", REG_SYM_QUEUE_SIZE_MAX }, { NULL, 0 }
+	};
+	const struct name_val *nv;
+
+	if (v->kind != YN_SCALAR || !v->str[0] || (v->str[0] >= '0' && v->str[0] <= '9'))
+		return 0;
+	for (nv = syms; nv->name; nv++)
+		if (!strcmp(nv->name, v->str)) {
+			*sym = (enum reg_sym)nv->val;
+			return 1;
+		}
+	return cl_bad(x, v, "unknown device property '%s' (a number, or device_id, num_queues, "
+		      "queue_size_max)", v->str);
+}
+
 static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, bool is_read)
 {
 	static const char *const wkeys[] = { "reg", "space", "offset", "width", "value", NULL };
@@ -599,11 +620,17 @@ static int parse_reg(struct lctx *x, const struct ynode *n, struct step_reg *r, 
 	if (!is_read) {
 		if (!(v = cl_map_get(n, "value")))
 			return cl_bad(x, n, "a write step needs a value");
-		return cl_get_u64(x, v, "value", 0, UINT64_MAX, &r->value);
+		switch (parse_reg_sym(x, v, &r->value_sym)) {
+		case 1: return 0;
+		case 0: return cl_get_u64(x, v, "value", 0, UINT64_MAX, &r->value);
+		default: return -1;
+		}
 	}
 	if ((v = cl_map_get(n, "expect"))) {
+		int sym = parse_reg_sym(x, v, &r->expect_sym);
+
 		r->has_expect = true;
-		if (cl_get_cmp(x, v, "expect", &r->expect))
+		if (sym < 0 || (sym == 0 && cl_get_cmp(x, v, "expect", &r->expect)))
 			return -1;
 	}
 	if ((v = cl_map_get(n, "mask")) && cl_get_u64(x, v, "mask", 0, UINT64_MAX, &r->mask))

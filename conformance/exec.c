@@ -754,6 +754,23 @@ static enum vdrv_space drv_space(enum reg_space s)
 	}
 }
 
+/* A device property a read or write step names (enum reg_sym), as the
+ * device core presents the device under test. */
+static uint64_t reg_sym_value(struct xstate *x, enum reg_sym sym)
+{
+	switch (sym) {
+	case REG_SYM_DEVICE_ID:
+		return vdev_ops(x->pair.core)->device_id;
+	case REG_SYM_NUM_QUEUES:
+		return vdev_num_queues(x->pair.core);
+	case REG_SYM_QUEUE_SIZE_MAX:
+		return vdev_queue_size_max(x->pair.core, 0);
+	case REG_SYM_NONE:
+		break;
+	}
+	return 0;
+}
+
 static int run_step(struct xstate *x, const struct case_step *s)
 {
 	vdrv_t *d = x->pair.drv;
@@ -775,7 +792,8 @@ static int run_step(struct xstate *x, const struct case_step *s)
 		enum vdrv_space sp = drv_space(r->space);
 		uint32_t off = r->offset;
 		unsigned width = r->width;
-		uint64_t v = 0;
+		uint64_t v = 0, value = r->value;
+		struct case_cmp expect = r->expect;
 
 		/* on virtio-mmio a named register is its MMIO twin (the
 		 * loader refused names without one); device configuration
@@ -785,23 +803,30 @@ static int run_step(struct xstate *x, const struct case_step *s)
 			off = (uint32_t)r->mmio_offset;
 			width = r->mmio_width;
 		}
+		if (r->value_sym)
+			value = reg_sym_value(x, r->value_sym);
+		if (r->expect_sym) {
+			memset(&expect, 0, sizeof(expect));
+			expect.has_eq = true;
+			expect.eq = reg_sym_value(x, r->expect_sym);
+		}
 		if (s->kind == ST_WRITE) {
 			if (r->space == SPACE_PCI_CFG)
-				vdrv_pci_cfg_write(d, off, width, (uint32_t)r->value);
+				vdrv_pci_cfg_write(d, off, width, (uint32_t)value);
 			else
-				vdrv_space_write(d, sp, off, width, r->value);
+				vdrv_space_write(d, sp, off, width, value);
 			xtrace(x, "  write space %d offset 0x%x width %u value 0x%llx", r->space, off,
-			       width, (unsigned long long)r->value);
+			       width, (unsigned long long)value);
 			return 0;
 		}
 		v = r->space == SPACE_PCI_CFG ? vdrv_pci_cfg_read(d, off, width)
 					      : vdrv_space_read(d, sp, off, width);
 		xtrace(x, "  read space %d offset 0x%x width %u -> 0x%llx", r->space, off, width,
 		       (unsigned long long)v);
-		if (r->has_expect && !xcmp_ok(&r->expect, v & r->mask)) {
+		if (r->has_expect && !xcmp_ok(&expect, v & r->mask)) {
 			char cb[64];
 
-			xcmp_str(&r->expect, cb, sizeof(cb));
+			xcmp_str(&expect, cb, sizeof(cb));
 			return xfail(x, V_FAIL, NULL, "read offset 0x%x: expected %s, observed 0x%llx",
 				     off, cb, (unsigned long long)(v & r->mask));
 		}
