@@ -54,6 +54,7 @@ set(VC_CONFORMANCE_SOURCES
   exec_packed.c
   report.c
   runner.c
+  forkpool.c
   selfcheck.c
   ytree.c
   ../fuzz/fsd_input.c

@@ -1,183 +1,75 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "exec.h"
+#include "forkpool.h"
 #include "runner.h"
 
-#define MAX_JOBS 64
-
-struct slot {
-	pid_t pid;
-	int fd;
-	size_t idx;
-	size_t got;
-	double start;
-	bool killed;
-	struct case_outcome out;
+struct run_ctx {
+	struct case_result *res;
+	size_t n, done;
+	const struct run_opts *o;
+	double timeout;
 };
 
-static double now_s(void)
+static void run_child(void *ctx, size_t idx, void *out)
 {
-	struct timespec ts;
+	struct run_ctx *rc = ctx;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	exec_point(&rc->res[idx].point, rc->o->env, out);
 }
 
-static void write_all(int fd, const void *buf, size_t len)
+static void set_error(struct case_outcome *oc, double ms)
 {
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		len -= (size_t)w;
-	}
+	memset(oc, 0, sizeof(*oc));
+	oc->verdict = V_ERROR;
+	oc->failed_step = oc->clause_index = -1;
+	oc->ms = ms;
 }
 
-static int start(struct slot *s, struct case_result *r, size_t idx, const struct exec_env *env)
+/* The child ended: what it sent, or a verdict on how it ended. */
+static void run_done(void *ctx, size_t idx, const void *out, const struct forkpool_end *end)
 {
-	int fds[2];
+	struct run_ctx *rc = ctx;
+	struct case_outcome *oc = &rc->res[idx].o;
 
-	if (pipe(fds) != 0)
-		return -1;
-	fflush(NULL);
-	s->pid = fork();
-	if (s->pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (s->pid == 0) {
-		struct case_outcome o;
-
-		close(fds[0]);
-		exec_point(&r->point, env, &o);
-		write_all(fds[1], &o, sizeof(o));
-		close(fds[1]);
-		_exit(0);
-	}
-	close(fds[1]);
-	s->fd = fds[0];
-	s->idx = idx;
-	s->got = 0;
-	s->killed = false;
-	s->start = now_s();
-	return 0;
-}
-
-/* The child ended (EOF): turn what it sent and how it ended into a verdict. */
-static void finish(struct slot *s, struct case_result *r, double timeout)
-{
-	int status = 0;
-
-	close(s->fd);
-	s->fd = -1;
-	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (s->got == sizeof(s->out) && !s->killed && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		r->o = s->out;
+	if (end->complete) {
+		memcpy(oc, out, sizeof(*oc));
 	} else {
-		memset(&r->o, 0, sizeof(r->o));
-		r->o.verdict = V_ERROR;
-		r->o.failed_step = -1;
-		r->o.clause_index = -1;
-		if (s->killed)
-			snprintf(r->o.message, sizeof(r->o.message),
-				 "the implementation did not finish within %.1f s (killed)", timeout);
-		else if (WIFSIGNALED(status))
-			snprintf(r->o.message, sizeof(r->o.message),
-				 "the implementation crashed: signal %d (%s)", WTERMSIG(status),
-				 strsignal(WTERMSIG(status)));
+		set_error(oc, end->ms);
+		if (end->fork_failed)
+			snprintf(oc->message, sizeof(oc->message), "%s", end->err);
+		else if (end->killed)
+			snprintf(oc->message, sizeof(oc->message),
+				 "the implementation did not finish within %.1f s (killed)", rc->timeout);
+		else if (end->signal)
+			snprintf(oc->message, sizeof(oc->message),
+				 "the implementation crashed: signal %d (%s)", end->signal,
+				 strsignal(end->signal));
 		else
-			snprintf(r->o.message, sizeof(r->o.message),
+			snprintf(oc->message, sizeof(oc->message),
 				 "the case process ended abnormally (exit status %d, %zu of %zu result bytes)",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : -1, s->got, sizeof(s->out));
-		r->o.ms = (now_s() - s->start) * 1e3;
+				 end->exit_status, end->got, sizeof(*oc));
 	}
-	s->pid = 0;
+	rc->done++;
+	if (rc->o->progress)
+		rc->o->progress(rc->o->progress_ctx, rc->done, rc->n, &rc->res[idx]);
 }
 
 void run_points(struct case_result *res, size_t n, const struct run_opts *o)
 {
-	struct slot slots[MAX_JOBS];
-	unsigned jobs = o->jobs ? o->jobs : 1, i;
-	size_t next = 0, done = 0;
-	double timeout = o->timeout_s > 0 ? o->timeout_s : 10.0;
+	static const struct forkpool_ops ops = { .child = run_child, .done = run_done };
+	struct run_ctx rc = {
+		.res = res, .n = n, .o = o, .timeout = o->timeout_s > 0 ? o->timeout_s : 10.0,
+	};
+	size_t i;
 
-	if (jobs > MAX_JOBS)
-		jobs = MAX_JOBS;
-	memset(slots, 0, sizeof(slots));
-	for (i = 0; i < jobs; i++)
-		slots[i].fd = -1;
-	while (done < n) {
-		struct pollfd pfd[MAX_JOBS];
-		unsigned map[MAX_JOBS], np = 0;
-		double t = now_s();
-
-		for (i = 0; i < jobs && next < n; i++) {
-			if (slots[i].pid)
-				continue;
-			if (start(&slots[i], &res[next], next, o->env) != 0) {
-				struct case_outcome *oc = &res[next].o;
-
-				memset(oc, 0, sizeof(*oc));
-				oc->verdict = V_ERROR;
-				oc->failed_step = oc->clause_index = -1;
-				snprintf(oc->message, sizeof(oc->message), "cannot fork: %s",
-					 strerror(errno));
-				next++;
-				done++;
-				continue;
-			}
-			next++;
-		}
-		for (i = 0; i < jobs; i++) {
-			if (!slots[i].pid)
-				continue;
-			if (!slots[i].killed && t - slots[i].start > timeout) {
-				kill(slots[i].pid, SIGKILL);
-				slots[i].killed = true;
-			}
-			pfd[np].fd = slots[i].fd;
-			pfd[np].events = POLLIN;
-			map[np++] = i;
-		}
-		if (!np)
-			continue;
-		if (poll(pfd, np, 50) < 0 && errno != EINTR)
-			break;
-		for (i = 0; i < np; i++) {
-			struct slot *s = &slots[map[i]];
-			ssize_t rd;
-
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			rd = read(s->fd, (char *)&s->out + s->got,
-				  s->got < sizeof(s->out) ? sizeof(s->out) - s->got : 1);
-			if (rd > 0 && s->got + (size_t)rd <= sizeof(s->out)) {
-				s->got += (size_t)rd;
-				continue;
-			}
-			if (rd < 0 && errno == EINTR)
-				continue;
-			finish(s, &res[s->idx], timeout);
-			done++;
-			if (o->progress)
-				o->progress(o->progress_ctx, done, n, &res[s->idx]);
-		}
+	if (forkpool_run(n, o->jobs, rc.timeout, sizeof(struct case_outcome), &ops, &rc) == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		set_error(&res[i].o, 0);
+		snprintf(res[i].o.message, sizeof(res[i].o.message),
+			 "out of memory for the runner's result buffers");
 	}
 }
