@@ -13,6 +13,7 @@
 #define BLK_CASE_MAX_BYTES    32
 #define BLK_CASE_MAX_COUNTERS 8
 #define BLK_CASE_ID_BYTES     20
+#define BLK_CASE_MAX_STATUSES 4
 /* data bytes of one raw request part, sectors of one driver operation */
 #define BLK_CASE_MAX_DATA     (256u * 1024u)
 #define BLK_CASE_MAX_SECTORS  2048u
@@ -73,6 +74,10 @@ struct step_blk {
 	bool expect_fail;              /* the operation returns -1 */
 	bool has_status;
 	uint8_t status;                /* expected status byte */
+	/* blk_request: any one of these status bytes (statuses[0] == status);
+	 * a list where the spec leaves the error open (IOERR or UNSUPP) */
+	unsigned n_statuses;
+	uint8_t statuses[BLK_CASE_MAX_STATUSES];
 	bool has_len;
 	struct case_cmp len;           /* used len of a raw request */
 	bool has_data;

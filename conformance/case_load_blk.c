@@ -75,6 +75,30 @@ static int get_status(struct lctx *x, const struct ynode *n, uint8_t *status)
 	return 0;
 }
 
+/* expect_status: a status, or (blk_request) a list of the statuses allowed */
+static int get_statuses(struct lctx *x, const struct ynode *n, struct step_blk *b)
+{
+	size_t i;
+
+	if (n->kind != YN_SEQ) {
+		if (get_status(x, n, &b->status))
+			return -1;
+		b->statuses[0] = b->status;
+		b->n_statuses = 1;
+		return 0;
+	}
+	if (b->op != BLK_OP_REQUEST)
+		return cl_bad(x, n, "a list of statuses is for blk_request only");
+	if (n->n == 0 || n->n > BLK_CASE_MAX_STATUSES)
+		return cl_bad(x, n, "expect_status lists 1 to %u statuses", BLK_CASE_MAX_STATUSES);
+	for (i = 0; i < n->n; i++)
+		if (get_status(x, n->items[i], &b->statuses[i]))
+			return -1;
+	b->n_statuses = (unsigned)n->n;
+	b->status = b->statuses[0];
+	return 0;
+}
+
 /* The fill and bytes keys of n (other keys checked by the caller). */
 static int get_data_keys(struct lctx *x, const struct ynode *n, const char *what,
 			 struct blk_case_data *d)
@@ -349,7 +373,7 @@ static int parse_common(struct lctx *x, const struct ynode *n, struct step_blk *
 		if (b->expect_fail)
 			return cl_bad(x, v, "expect_status and expect_fail exclude each other");
 		b->has_status = true;
-		if (get_status(x, v, &b->status))
+		if (get_statuses(x, v, b))
 			return -1;
 	}
 	if ((v = cl_map_get(n, "expect_data")) && (b->has_data = true) &&

@@ -128,8 +128,13 @@ const struct exec_device *vc_target_exec_device(const struct vc_target *t,
  * port's host side, the model's counters) has no counterpart the harness
  * can observe. A case containing one is SKIP on any target but the model.
  *
- * exec_blk.c: exec_blk_step and exec_blk_expect check the model blk device
- * (vc_blk_stats) on entry, so every blk step and expectation is listed.
+ * exec_blk.c: the raw requests (blk_request) and the reference driver's
+ * operations (blk_read ... blk_get_lifetime) use only the rings, and so do
+ * the expectation on the driver's queues (driver_queues): they run on any
+ * blk target. The rows below are the steps that drive the model device's
+ * host end (blk_backing_write, blk_device_answer) and the expectations that
+ * read its state (backing, the counters, completed, queue_requests,
+ * writeback), one row each.
  * exec_console.c: the driver steps do not touch the device; the rows below
  * are the host-end steps (cdev()), the device-side expectations, the
  * counters (counter_value() reads the device's statistics for every
@@ -148,18 +153,31 @@ enum mo_family {
 
 struct model_only {
 	enum mo_family family;
-	int op;                 /* console_op, -1: any; expectations: field index */
+	int op;                 /* console_op, blk_step_op, -1: any; expectations: field index */
 	const char *what;
 	const struct exec_device *live; /* MO_LIVE: the device type whose probe */
 };
 
 enum { MOC_OUTPUT, MOC_PORT, MOC_COUNTERS };
+enum { MOB_BACKING, MOB_COUNTERS, MOB_COMPLETED, MOB_QUEUE_REQUESTS, MOB_WRITEBACK };
 
 static const struct model_only model_only[] = {
-	{ MO_BLK_STEP, -1,
-	  "blk_* steps (exec_blk.c checks the model blk device on every one)", NULL },
-	{ MO_BLK_EXPECT, -1,
-	  "blk expectations (exec_blk.c reads the model blk device's state)", NULL },
+	{ MO_BLK_STEP, BLK_OP_BACKING_WRITE,
+	  "blk_backing_write (writes the model device's backing store)", NULL },
+	{ MO_BLK_STEP, BLK_OP_DEVICE_ANSWER,
+	  "blk_device_answer (rewrites the model device's next answer)", NULL },
+	{ MO_BLK_EXPECT, MOB_BACKING, "blk backing (reads the model device's backing store)",
+	  NULL },
+	{ MO_BLK_EXPECT, MOB_COUNTERS,
+	  "blk counters (backing_written, driver_errors, malformed, syncs, ...: the model "
+	  "device's statistics)", NULL },
+	{ MO_BLK_EXPECT, MOB_COMPLETED,
+	  "blk completed (the model device's count of completed requests)", NULL },
+	{ MO_BLK_EXPECT, MOB_QUEUE_REQUESTS,
+	  "blk queue_requests (the model device's per-queue count)", NULL },
+	{ MO_BLK_EXPECT, MOB_WRITEBACK,
+	  "blk writeback (the model device's cache mode; read the configuration instead)",
+	  NULL },
 	{ MO_CONS_STEP, CO_INJECT, "console_inject (input at the model device's host end)", NULL },
 	{ MO_CONS_STEP, CO_HOST_OPEN, "console_host_open (the model device's host end)", NULL },
 	{ MO_CONS_STEP, CO_PORT_ADD, "console_port_add (hot-plug at the model device)", NULL },
@@ -200,9 +218,15 @@ static bool row_matches(const struct model_only *m, const struct case_step *s,
 
 	switch (m->family) {
 	case MO_BLK_STEP:
-		return s->kind == ST_BLK;
+		return s->kind == ST_BLK && s->u.blk && (int)s->u.blk->op == m->op;
 	case MO_BLK_EXPECT:
-		return e && e->blk;
+		if (!e || !e->blk)
+			return false;
+		return m->op == MOB_BACKING ? e->blk->has_backing
+		     : m->op == MOB_COUNTERS ? e->blk->n_counters > 0
+		     : m->op == MOB_COMPLETED ? e->blk->has_completed
+		     : m->op == MOB_QUEUE_REQUESTS ? e->blk->has_queue_requests
+						   : e->blk->has_writeback;
 	case MO_CONS_STEP:
 		return s->kind == ST_CONSOLE && s->u.console && (int)s->u.console->op == m->op;
 	case MO_CONS_EXPECT:
