@@ -68,6 +68,9 @@ set(VC_CONFORMANCE_SOURCES
   serve_report.c
   target.c
   target_plugin.c
+  replay_input.c
+  replay_blk.c
+  replay.c
 )
 
 # vc_model_library(NAME ROOT): a static model library from the tree at ROOT.

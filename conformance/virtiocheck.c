@@ -15,6 +15,7 @@
 #include "atomic_file.h"
 #include "case_load.h"
 #include "crash2case.h"
+#include "replay.h"
 #include "export_corpus.h"
 #include "report.h"
 #include "runner.h"
@@ -37,6 +38,8 @@ static const char usage_text[] =
 	"  selfcheck               end-to-end check of the reference model\n"
 	"  export-corpus [--out DIR] PATH...  spec cases as fuzz_split_device inputs\n"
 	"  crash2case FILE [--target T] [-o OUT.yaml]  a fuzz input as a regression case\n"
+	"  replay --target T [--spawn CMD] [--jobs N] [--timeout-ms N] [--report-dir DIR] CORPUS...\n"
+	"             fuzz corpus inputs through the target, each classified (docs/replay.md)\n"
 	"  serve --device NAME --socket PATH [...]  the model device as a vhost-user\n"
 	"                          back-end; checks the front-end's driver (serve --help)\n"
 	"  version                 print the version\n"
@@ -710,6 +713,8 @@ int main(int argc, char **argv)
 		return export_corpus_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "crash2case"))
 		return crash2case_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "replay"))
+		return replay_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(argc - 2, argv + 2);
 	if (parse_opts(argc - 2, argv + 2, &o) != 0) {
