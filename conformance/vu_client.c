@@ -230,7 +230,8 @@ int vu_connect(struct vu_client *c, const char *path)
 		c->dead = true;
 		return -1;
 	}
-	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (path != c->path) /* vu_reconnect passes c->path itself */
+		snprintf(c->path, sizeof(c->path), "%s", path);
 	for (;;) {
 		if (try_connect(path, &fd) == 0)
 			break;
