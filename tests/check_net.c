@@ -869,6 +869,172 @@ START_TEST(offer_and_queue_layout)
 }
 END_TEST
 
+/* ------------------------------------------------------------ responder */
+
+static const uint8_t resp_mac[6] = VC_NET_RESPONDER_MAC;
+static const uint8_t resp_ip[4] = { 10, 0, 2, 2 }, guest_ip[4] = { 10, 0, 2, 15 };
+
+static uint16_t ck_sum(const uint8_t *p, uint32_t n)
+{
+	uint32_t sum = 0, i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)(p[n - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* An ARP request from the guest for target ip. 42 bytes. */
+static void mk_arp_request(uint8_t *f, const uint8_t target[4])
+{
+	static const uint8_t hdr[8] = { 0, 1, 0x08, 0x00, 6, 4, 0, 1 };
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, net.mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	memcpy(f + 14, hdr, 8);
+	memcpy(f + 22, net.mac, 6);
+	memcpy(f + 28, guest_ip, 4);
+	memset(f + 32, 0, 6);
+	memcpy(f + 38, target, 4);
+}
+
+/* An ICMP echo request to the responder with payload bytes of data. */
+static uint32_t mk_echo_request(uint8_t *f, uint32_t payload, uint16_t seq)
+{
+	uint8_t *ip = f + 14, *icmp = f + 34;
+	uint32_t tot = 20 + 8 + payload, i;
+	uint16_t c;
+
+	memcpy(f, resp_mac, 6);
+	memcpy(f + 6, net.mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, guest_ip, 4);
+	memcpy(ip + 16, resp_ip, 4);
+	c = ck_sum(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	icmp[0] = 8;
+	icmp[1] = 0;
+	icmp[2] = icmp[3] = 0;
+	icmp[4] = 0x12;
+	icmp[5] = 0x34;
+	icmp[6] = (uint8_t)(seq >> 8);
+	icmp[7] = (uint8_t)seq;
+	for (i = 0; i < payload; i++)
+		icmp[8 + i] = (uint8_t)(i * 13 + seq);
+	c = ck_sum(icmp, 8 + payload);
+	icmp[2] = (uint8_t)(c >> 8);
+	icmp[3] = (uint8_t)c;
+	return 14 + tot;
+}
+
+static void fix_ip_csum(uint8_t *f)
+{
+	uint16_t c;
+
+	f[24] = f[25] = 0;
+	c = ck_sum(f + 14, 20);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+}
+
+/* responder=10.0.2.2 answers an ARP request for it and a ping to it (with
+ * checksums right, addresses swapped, the payload unchanged); it ignores
+ * requests for other addresses, a bad checksum, and fragments. */
+START_TEST(responder_answers_arp_and_ping)
+{
+	static const uint8_t other[4] = { 10, 0, 2, 3 };
+	uint32_t len, payload = _i ? 1400 : 56;
+	struct vnet_rx_info info;
+	long got;
+
+	open_net("loopback=off,responder=10.0.2.2", NB(MRG_RXBUF) | NB(MAC));
+	mk_arp_request(fbuf, other);
+	ck_assert_int_eq(vnet_drv_send(&net, 0, fbuf, 42, NULL), 0);
+	expect_no_rx();
+	mk_arp_request(fbuf, resp_ip);
+	ck_assert_int_eq(vnet_drv_send(&net, 0, fbuf, 42, NULL), 0);
+	got = vnet_drv_recv(&net, &info, rbuf, sizeof(rbuf));
+	ck_assert_int_eq(got, 42);
+	ck_assert(memcmp(rbuf, net.mac, 6) == 0 && memcmp(rbuf + 6, resp_mac, 6) == 0);
+	ck_assert(rbuf[12] == 0x08 && rbuf[13] == 0x06 && rbuf[20] == 0 && rbuf[21] == 2);
+	ck_assert(memcmp(rbuf + 22, resp_mac, 6) == 0 && memcmp(rbuf + 28, resp_ip, 4) == 0);
+	ck_assert(memcmp(rbuf + 32, net.mac, 6) == 0 && memcmp(rbuf + 38, guest_ip, 4) == 0);
+
+	len = mk_echo_request(fbuf, payload, 7);
+	ck_assert_int_eq(vnet_drv_send(&net, 0, fbuf, len, NULL), 0);
+	got = vnet_drv_recv(&net, &info, rbuf, sizeof(rbuf));
+	ck_assert_int_eq(got, (long)len);
+	ck_assert(memcmp(rbuf, net.mac, 6) == 0 && memcmp(rbuf + 6, resp_mac, 6) == 0);
+	ck_assert(memcmp(rbuf + 26, resp_ip, 4) == 0 && memcmp(rbuf + 30, guest_ip, 4) == 0);
+	ck_assert_uint_eq(ck_sum(rbuf + 14, 20), 0);
+	ck_assert_uint_eq(rbuf[34], 0); /* echo reply */
+	ck_assert_uint_eq(ck_sum(rbuf + 34, len - 34), 0);
+	ck_assert(memcmp(rbuf + 38, fbuf + 38, len - 38) == 0); /* id, seq, data */
+
+	/* no answer: a bad ICMP checksum, a fragment, another address */
+	len = mk_echo_request(fbuf, payload, 8);
+	fbuf[36] ^= 1;
+	ck_assert_int_eq(vnet_drv_send(&net, 0, fbuf, len, NULL), 0);
+	expect_no_rx();
+	len = mk_echo_request(fbuf, payload, 9);
+	fbuf[20] = 0x20; /* MF instead of DF */
+	fix_ip_csum(fbuf);
+	ck_assert_int_eq(vnet_drv_send(&net, 0, fbuf, len, NULL), 0);
+	expect_no_rx();
+	len = mk_echo_request(fbuf, payload, 10);
+	fbuf[33] = 3; /* to 10.0.2.3 */
+	fix_ip_csum(fbuf);
+	ck_assert_int_eq(vnet_drv_send(&net, 0, fbuf, len, NULL), 0);
+	expect_no_rx();
+	ck_assert_uint_eq(vc_net_stats(dev())->responder_replies, 2);
+	ck_assert_uint_eq(vc_net_stats(dev())->tx_frames, 6);
+	assert_no_findings();
+}
+END_TEST
+
+static const struct {
+	const char *args;
+	bool ok;
+} responder_args[] = {
+	{ "responder=10.0.2.2", true },
+	{ "responder=192.168.255.254,loopback=off", true },
+	{ "responder=1.2.3.4,responder=1.2.3.5", false },
+	{ "responder=0.0.0.0", false },
+	{ "responder=224.0.0.1", false },
+	{ "responder=255.255.255.255", false },
+	{ "responder=10.0.2", false },
+	{ "responder=10.0.2.2.", false },
+	{ "responder=10.0.2.256", false },
+	{ "responder=10.0.02.2", false },
+	{ "responder=10.0.2.2x", false },
+	{ "responder=", false },
+	{ "responder=1000.0.0.1", false },
+};
+
+START_TEST(responder_args_parsed_strictly)
+{
+	void *d = vc_net_device_ops.create(NULL, NULL, responder_args[_i].args);
+
+	ck_assert_msg((d != NULL) == responder_args[_i].ok, "%s", responder_args[_i].args);
+	if (d)
+		vc_net_device_ops.destroy(d);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -914,6 +1080,13 @@ static Suite *net_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_loop_test(tc, queue_reset_then_traffic, 0, 3);
 	tcase_add_loop_test(tc, device_reset_then_traffic, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("responder");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_loop_test(tc, responder_answers_arp_and_ping, 0, 2);
+	tcase_add_loop_test(tc, responder_args_parsed_strictly, 0,
+			    (int)(sizeof(responder_args) / sizeof(responder_args[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

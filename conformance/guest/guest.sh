@@ -4,14 +4,17 @@
 # SeaBIOS before them for a disk, driving whatever serves the socket).
 #
 # usage: guest.sh prepare
-#        guest.sh boot [--device blk|rng] [--packed] SOCKET WORKLOAD.sh [extra qemu arguments...]
+#        guest.sh boot [--device blk|rng|net] [--packed] SOCKET WORKLOAD.sh [extra qemu arguments...]
 #
 # prepare: fetch Debian's cloud kernel (apt-get download + dpkg-deb -x, never
 #   installed on the host) and build the base initramfs (busybox-static and
 #   the virtio modules, loaded in dependency order) under $VC_GUEST_DIR
 #   (default build/guest). Idempotent.
-# boot: attach the socket as QEMU's vhost-user-blk-pci (default) or
-#   vhost-user-rng-pci (--packed: with packed virtqueues), append WORKLOAD as /test.sh in a second cpio archive, boot with
+# boot: attach the socket as QEMU's vhost-user-blk-pci (default),
+#   vhost-user-rng-pci, or a virtio-net-pci on a vhost-user netdev with mac
+#   $VC_GUEST_MAC (default 52:54:00:12:34:56; QEMU owns the net
+#   configuration space and the control queue, the back-end gets the rx/tx
+#   rings) (--packed: with packed virtqueues), append WORKLOAD as /test.sh in a second cpio archive, boot with
 #   -accel tcg (KVM hangs on these machines), print the guest's console, and
 #   exit with the workload's status (the guest prints "GUEST-DONE rc=N"),
 #   124 when the guest does not finish within $VC_GUEST_TIMEOUT seconds
@@ -19,12 +22,14 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-W=${VC_GUEST_DIR:-$here/../../build/guest}
+W=$(realpath -m "${VC_GUEST_DIR:-$here/../../build/guest}")
 KDIR=$W/kernel
-# in dependency order (the .deb has no modules.dep); rng-core is built in
+# in dependency order (the .deb has no modules.dep); rng-core is built in;
+# virtio_net needs net_failover, which needs failover
 MODPATHS="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
 drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/block/virtio_blk
-drivers/char/hw_random/virtio-rng"
+drivers/char/hw_random/virtio-rng net/core/failover drivers/net/net_failover
+drivers/net/virtio_net"
 
 die() { echo "guest.sh: $*" >&2; exit 2; }
 
@@ -90,12 +95,19 @@ boot() {
 		esac
 	done
 	sock=${1:-} workload=${2:-}
-	[ $# -ge 2 ] || die "usage: $0 boot [--device blk|rng] [--packed] SOCKET WORKLOAD.sh"
+	[ $# -ge 2 ] || die "usage: $0 boot [--device blk|rng|net] [--packed] SOCKET WORKLOAD.sh"
 	shift 2
 	case $dev in
 	blk) qdev=(-device "vhost-user-blk-pci,chardev=vu,num-queues=1,packed=$packed") ;;
 	rng) qdev=(-device "vhost-user-rng-pci,chardev=vu,packed=$packed") ;;
-	*) die "unknown device '$dev' (blk, rng)" ;;
+	# romfile= keeps SeaBIOS's iPXE away from the rings: Linux is the
+	# driver under test. vectors=0 (INTx): with MSI-X, QEMU 7.2 under TCG
+	# segfaults in vhost_net_start (msix_set_vector_notifiers ->
+	# virtio_pci_vector_unmask) as soon as the guest sets DRIVER_OK, with
+	# or without the control queue (docs/third-party/linux-virtio-net.md)
+	net) qdev=(-netdev vhost-user,id=n0,chardev=vu
+		   -device "virtio-net-pci,netdev=n0,mac=${VC_GUEST_MAC:-52:54:00:12:34:56},packed=$packed,romfile=,vectors=${VC_GUEST_NET_VECTORS:-0}") ;;
+	*) die "unknown device '$dev' (blk, rng, net)" ;;
 	esac
 	[ -S "$sock" ] || die "no vhost-user socket at $sock"
 	[ -r "$workload" ] || die "cannot read workload $workload"

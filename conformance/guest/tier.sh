@@ -2,7 +2,9 @@
 # The guest-boot tier: Linux's virtio_blk (and SeaBIOS before it) against
 # `virtiocheck serve --device blk`, first well-formed, then against each
 # hostile device mode; then Linux's virtio-rng against `serve --device rng`;
-# the well-formed runs also with packed virtqueues. Writes OUT/guest-tier.md (one row per run: what the
+# the well-formed runs also with packed virtqueues; then Linux's virtio_net
+# against `serve --device net` (its host end answering ARP and ping), also
+# with hostile modes on the receive queue. Writes OUT/guest-tier.md (one row per run: what the
 # device did, how the driver reacted, the kernel's own words) and keeps
 # every run's console log and serve.json under OUT/<run>/.
 #
@@ -29,6 +31,7 @@ run() {
 	case $dev in
 	blk) workload=$here/workloads/blk-rw.sh ;;
 	rng) workload=$here/workloads/rng-read.sh ;;
+	net) workload=$here/workloads/net-ping.sh ;;
 	esac
 	"$vc" serve --device "$dev" --socket "$d/$dev.sock" --connections 1 --report-dir "$d" "$@" \
 		>"$d/serve.log" 2>&1 &
@@ -50,7 +53,7 @@ run() {
 outcome() {
 	case $1 in
 	0) echo "workload passed" ;;
-	1) echo "workload failed (I/O errors or no disk)" ;;
+	1) echo "workload failed (I/O errors, no disk, or lost frames)" ;;
 	124) echo "guest hung (killed after the time limit)" ;;
 	125) echo "guest kernel died (no GUEST-DONE marker)" ;;
 	*) echo "guest harness error $1" ;;
@@ -61,7 +64,8 @@ outcome() {
 kernel_words() {
 	{ grep -E 'virtio|I/O error|BUG|Oops|panic|blk_update' "$1" | grep -v '^WORKLOAD' |
 		sed 's/^.*\[ *[0-9.]*\] //' | sort -u | head -n 2
-	  sed -n 's/^WORKLOAD disk: //p' "$1"; } | paste -sd ';' - | sed 's/;/; /g'
+	  sed -n 's/^WORKLOAD disk: //p; s/^WORKLOAD net: \(tx_packets\)/\1/p' "$1"; } |
+		paste -sd ';' - | sed 's/;/; /g'
 }
 
 echo "| run | device behaviour | outcome | kernel and guest | features | serve findings | seconds |" >"$out/guest-tier.md"
@@ -113,5 +117,33 @@ for cfg in blk_size=0 num_queues=0; do
 	case $rc in 0|1|124|125) ;; *) echo "FAIL: $name: guest harness error $rc"; fail=1 ;; esac
 done
 
+# Linux's virtio_net against `serve --device net`, whose host end answers
+# ARP and ping for 10.0.2.2 (workloads/net-ping.sh): well-formed with split
+# and packed rings, then used-ring deviations on the receive queue. With
+# IPv6 off in the guest the used entries come ARP reply (receive queue),
+# ARP request (transmit queue), echo reply, ...: --hostile-after 2 lands on
+# the first echo reply.
+net_args=(--device-args loopback=off,responder=10.0.2.2)
+for run in net-wellformed net-packed-wellformed; do
+	run net $run 120 "${net_args[@]}"
+	row $run "as the spec says; the host end answers ARP and ping"
+	if [ "$rc" -ne 0 ] || [ "$src" -ne 0 ] ||
+	   ! grep -q '^WORKLOAD net-ping PASS' "$out/$run/console.log"; then
+		echo "FAIL: well-formed run $run: guest $rc, serve $src"; fail=1
+		tail -n 20 "$out/$run/console.log" "$out/$run/serve.log"
+	fi
+done
+for mode in used-len-long used-id-range; do
+	name=net-$mode
+	run net "$name" 40 "${net_args[@]}" --hostile "$mode" --hostile-after 2
+	what=$(sed -n 's/.*"hostile": "\([^"]*\)".*/\1/p' "$out/$name/serve.json")
+	case $what in
+	"queue 0 "*) ;;
+	"") echo "FAIL: $name: the deviation was never applied"; fail=1 ;;
+	*) echo "FAIL: $name: the deviation missed the receive queue: $what"; fail=1 ;;
+	esac
+	row "$name" "$what"
+	case $rc in 0|1|124|125) ;; *) echo "FAIL: $name: guest harness error $rc"; fail=1 ;; esac
+done
 cat "$out/guest-tier.md"
 exit $fail

@@ -98,6 +98,8 @@ struct net_dev {
 	uint16_t rss_max_table;
 	uint32_t hash_types_supported;
 	bool loopback;
+	bool responder;             /* answer ARP and ICMP echo for responder_ip */
+	uint8_t responder_ip[4];
 
 	/* what the driver set up */
 	uint64_t features;
@@ -216,15 +218,42 @@ static const struct {
 
 enum {
 	A_MAC, A_MTU, A_SPEED, A_DUPLEX, A_LINK, A_ANNOUNCE, A_PAIRS, A_CFG_PAIRS, A_KEY,
-	A_TABLE, A_HASH, A_LOOPBACK, A_COUNT
+	A_TABLE, A_HASH, A_LOOPBACK, A_RESPONDER, A_COUNT
 };
+
+/* A dotted-quad unicast IPv4 address: four decimal parts 0..255 without
+ * leading zeros; not 0.0.0.0, not multicast, not broadcast. 0 or -1. */
+static int parse_ipv4(const char *s, uint8_t ip[4])
+{
+	int part, digits;
+	unsigned v;
+
+	for (part = 0; part < 4; part++) {
+		v = 0;
+		for (digits = 0; s[digits] >= '0' && s[digits] <= '9'; digits++) {
+			if (digits == 3 || (digits == 1 && s[0] == '0'))
+				return -1;
+			v = v * 10 + (unsigned)(s[digits] - '0');
+		}
+		if (digits == 0 || v > 255)
+			return -1;
+		ip[part] = (uint8_t)v;
+		s += digits;
+		if (*s != (part < 3 ? '.' : '\0'))
+			return -1;
+		s++;
+	}
+	if ((ip[0] | ip[1] | ip[2] | ip[3]) == 0 || ip[0] >= 224)
+		return -1;
+	return 0;
+}
 
 static int parse_args(struct net_dev *d, const char *args)
 {
 	static const char *const keys[A_COUNT] = {
 		"mac", "mtu", "speed", "duplex", "link", "announce", "max_queue_pairs",
 		"cfg_max_pairs", "rss_max_key_size", "rss_max_indirection_table_length",
-		"supported_hash_types", "loopback",
+		"supported_hash_types", "loopback", "responder",
 	};
 	bool seen[A_COUNT] = { false }, fseen[N_FEATURE_KEYS] = { false };
 	bool on, speed_dup = false, cfg_pairs_set = false;
@@ -344,6 +373,11 @@ static int parse_args(struct net_dev *d, const char *args)
 		case A_LOOPBACK:
 			if (dev_arg_onoff(val, &d->loopback) != 0)
 				goto out;
+			break;
+		case A_RESPONDER:
+			if (parse_ipv4(val, d->responder_ip) != 0)
+				goto out;
+			d->responder = true;
 			break;
 		}
 	}
@@ -814,6 +848,92 @@ static void tx_log(struct net_dev *d, const struct vc_net_tx_info *info, const u
 	d->log_bytes += info->len;
 }
 
+/* ------------------------------------------------------------ responder */
+
+static const uint8_t responder_mac[6] = VC_NET_RESPONDER_MAC;
+
+static uint16_t be16_at(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* An ARP request (ethernet, IPv4) for the responder's address: the reply
+ * into r. Its length, or 0 when f is no such request. */
+static uint32_t arp_reply(const struct net_dev *d, const uint8_t *f, uint32_t len, uint8_t *r)
+{
+	static const uint8_t arp_reply_hdr[8] = { 0, 1, 0x08, 0x00, 6, 4, 0, 2 };
+
+	if (len < 42 || be16_at(f + 14) != 1 || be16_at(f + 16) != 0x0800 || f[18] != 6 ||
+	    f[19] != 4 || be16_at(f + 20) != 1 || memcmp(f + 38, d->responder_ip, 4) != 0)
+		return 0;
+	memcpy(r, f + 22, 6);
+	memcpy(r + 6, responder_mac, 6);
+	put_be16(r + 12, 0x0806);
+	memcpy(r + 14, arp_reply_hdr, 8);
+	memcpy(r + 22, responder_mac, 6);
+	memcpy(r + 28, d->responder_ip, 4);
+	memcpy(r + 32, f + 22, 10); /* the requester's mac and address */
+	return 42;
+}
+
+/* An ICMP echo request to the responder's address, unfragmented and with
+ * both checksums right: the echo reply into r. Its length, or 0. */
+static uint32_t echo_reply(const struct net_dev *d, const uint8_t *f, uint32_t len, uint8_t *r)
+{
+	const uint8_t *ip = f + VIRTIO_NET_ETH_HLEN;
+	uint32_t ihl, tot;
+	uint8_t *rip, *ricmp;
+
+	if (len < VIRTIO_NET_ETH_HLEN + 28u || ip[0] >> 4 != 4)
+		return 0;
+	ihl = 4u * (ip[0] & 0xfu);
+	tot = be16_at(ip + 2);
+	if (ihl < 20 || tot < ihl + 8 || tot > len - VIRTIO_NET_ETH_HLEN ||
+	    (be16_at(ip + 6) & 0x3fffu) != 0 || ip[9] != 1 ||
+	    memcmp(ip + 16, d->responder_ip, 4) != 0 || ip[ihl] != 8 || ip[ihl + 1] != 0 ||
+	    csum_fold(ip, ihl) != 0xffff || csum_fold(ip + ihl, tot - ihl) != 0xffff)
+		return 0;
+	memcpy(r, f + 6, 6);
+	memcpy(r + 6, responder_mac, 6);
+	put_be16(r + 12, 0x0800);
+	rip = r + VIRTIO_NET_ETH_HLEN;
+	memcpy(rip, ip, tot);
+	memcpy(rip + 12, ip + 16, 4);
+	memcpy(rip + 16, ip + 12, 4);
+	rip[8] = 64; /* ttl */
+	put_be16(rip + 10, 0);
+	put_be16(rip + 10, (uint16_t)~csum_fold(rip, ihl));
+	ricmp = rip + ihl;
+	ricmp[0] = 0; /* echo reply */
+	put_be16(ricmp + 2, 0);
+	put_be16(ricmp + 2, (uint16_t)~csum_fold(ricmp, tot - ihl));
+	return VIRTIO_NET_ETH_HLEN + tot;
+}
+
+/* The host end's one neighbour: a frame the guest sent (f, checksums
+ * complete) that asks the responder's address gets its answer, arriving
+ * like any frame from the wire. Builds the answer in d->frame. */
+static void respond(struct net_dev *d, uint16_t pair, const uint8_t *f, uint32_t len)
+{
+	const struct virtio_net_hdr none = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	uint32_t n = 0;
+
+	if (len < VIRTIO_NET_ETH_HLEN)
+		return;
+	if (be16_at(f + 12) == 0x0806)
+		n = arp_reply(d, f, len, d->frame);
+	else if (be16_at(f + 12) == 0x0800)
+		n = echo_reply(d, f, len, d->frame);
+	if (n && rx_arrive(d, pair, none, d->frame, n) == 0)
+		d->stats.responder_replies++;
+}
+
 static bool gso_allowed(const struct net_dev *d, uint8_t gso)
 {
 	switch (gso) {
@@ -942,6 +1062,8 @@ static int tx_one(struct net_dev *d, uint16_t pair, const struct vc_elem *e)
 		}
 		rx_arrive(d, pair, rh, partial ? d->frame : d->frame2, (uint32_t)flen);
 	}
+	if (d->responder && gso == VIRTIO_NET_HDR_GSO_NONE)
+		respond(d, pair, d->frame2, (uint32_t)flen);
 	return 0;
 }
 

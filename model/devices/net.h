@@ -50,6 +50,13 @@
  *   rss_max_indirection_table_length=N  0..VC_NET_RSS_TABLE_MAX (default 128)
  *   supported_hash_types=N  (default 0x3f: IPv4/TCPv4/UDPv4/IPv6/TCPv6/UDPv6)
  *   loopback=on|off         transmitted frames come back (default on)
+ *   responder=A.B.C.D       a neighbour on the wire at this unicast IPv4
+ *                           address (mac VC_NET_RESPONDER_MAC): an ARP
+ *                           request for it and an ICMP echo request to it
+ *                           (unfragmented, checksums right) are answered,
+ *                           the answer arriving like an injected frame
+ *                           (counted in responder_replies); so a guest's
+ *                           ping gets replies. Off by default
  * The device offers VERSION_1, INDIRECT_DESC, EVENT_IDX, RING_PACKED and
  * RING_RESET besides.
  */
@@ -72,6 +79,8 @@
 /* Control command data the device reads (longer commands get ERR) */
 #define VC_NET_CTRL_DATA_MAX 16384u
 #define VC_NET_NCLASSES 6u
+/* the responder's mac: locally administered, unicast */
+#define VC_NET_RESPONDER_MAC { 0x02, 0x76, 0x63, 0x00, 0x00, 0x01 }
 
 /* 5.1.2 queue numbers */
 static inline uint16_t vc_net_rxq(uint32_t pair) { return (uint16_t)(2u * pair); }
@@ -96,6 +105,7 @@ struct vc_net_stats {
 	uint64_t ctrl_unknown;       /* unknown class: ERR */
 	uint64_t ctrl_malformed;     /* no writable ack byte: used len 0 */
 	uint64_t config_writes;      /* driver writes to the read-only config */
+	uint64_t responder_replies;  /* ARP and echo replies of the responder */
 };
 
 struct vc_net_state {
