@@ -28,9 +28,10 @@
  *    finding, always when a queue with a bad ring is enabled, and with
  *    DRIVER_OK it comes with a configuration-change interrupt;
  *  - every register reads back what the model says: queue_size 0 or a
- *    power of two <= max (0 for an absent queue), queue_enable 0 after reset
- *    (CL_DEV_PCI_COMMON); MSI-X vectors the written value or NO_VECTOR
- *    (CL_DEV_PCI_MSIX); ISR reads clear and hold only bits 0..1, INTx
+ *    power of two <= max (0 for an absent queue) unless RING_PACKED was
+ *    negotiated, then any value 1..max the driver wrote (4.1.4.3.1),
+ *    queue_enable 0 after reset (CL_DEV_PCI_COMMON); MSI-X vectors the
+ *    written value or NO_VECTOR (CL_DEV_PCI_MSIX); ISR reads clear and hold only bits 0..1, INTx
  *    interrupts come with the ISR bit set, MSI-X ones with a configured
  *    vector, none for NO_VECTOR;
  *  - PCI configuration space: identity and capabilities never change; a
@@ -49,6 +50,25 @@
  *    consumes every available buffer and the driver reaps each with
  *    1 <= len <= its size, with no finding on the driver side; the
  *    used-buffer interrupt follows the driver's suppression settings.
+ *
+ * Layouts. By default the offer withholds RING_PACKED and IN_ORDER, so the
+ * queue is a split ring. A reopen with bit 4 of its operation byte set keeps
+ * RING_PACKED in the offer (IN_ORDER stays withheld); op_init then
+ * negotiates it (unless bit 7 of its feature byte is set) and the device
+ * lays queue 0 out packed (2.8) from the enable on. The driver ring follows
+ * the negotiated layout, or with set-up flag bit 3 (only where the device
+ * offers RING_PACKED) its opposite: then the rings are inconsistent and only
+ * the tolerant oracles apply. Packed driver rings may have any size 1..255,
+ * not only powers of two. On a consistent packed ring the same oracles
+ * hold; "everything consumed" means the device's next used slot and wrap
+ * counter equal the driver's next available ones, and the used-buffer
+ * interrupt follows the driver event suppression structure (2.8.10):
+ * DISABLE none, ENABLE one, DESC with EVENT_IDX one exactly when the
+ * descriptor slot off of lap wrap was among those used (any choice for the
+ * reserved flags value, DESC without EVENT_IDX, or off >= size). The
+ * suppression operation can also write that structure raw on a packed ring
+ * (packed_event_write). A reset and a new set-up may switch the layout in
+ * either direction.
  *
  * Input: operations until the input ends (at most MAX_OPS); missing bytes
  * read as zero. Operation byte % 16: 0-2 common write, 3-4 common read,
@@ -73,6 +93,7 @@
 #include "oracle.h"
 #include "vc_pair.h"
 #include "vpci.h"
+#include "vq_packed_layout.h"
 #include "vq_split.h"
 #include "vq_split_layout.h"
 #include "virtiocheck/clause.h"
@@ -168,6 +189,7 @@ struct mqueue {
 	bool enable;
 	uint64_t desc, driver, device;
 	bool dev_evt;          /* EVENT_IDX as negotiated when it was enabled */
+	bool packed;           /* RING_PACKED as negotiated when it was enabled */
 	unsigned enable_gen;   /* driver ring generation at enable */
 	bool resetting;        /* queue_reset written 1, not yet read back 0 */
 	uint16_t reset_left;   /* reads of queue_reset that still return 1 */
@@ -244,6 +266,18 @@ static void on_irq(void *ctx, uint16_t vector)
 
 static bool is_pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
+static bool neg_packed(void)
+{
+	return !!(nm.negotiated & VIRTIO_BIT(VIRTIO_F_RING_PACKED));
+}
+
+/* 4.1.4.3: a queue size the device takes (split: a power of two; packed,
+ * 2.8.10.1: any size; both at most the maximum it presented) */
+static bool qsize_ok(uint64_t v)
+{
+	return v && v <= qmax && (neg_packed() || is_pow2(v));
+}
+
 static uint64_t width_mask(unsigned w)
 {
 	return w >= 8 ? ~0ull : (1ull << (8 * w)) - 1;
@@ -319,16 +353,22 @@ static bool ring_range_ok(uint64_t gpa, uint64_t len, uint64_t align)
 static void model_enable(void)
 {
 	uint16_t s = nm.q.size;
-	bool ok = is_pow2(s) && ring_range_ok(nm.q.desc, virtq_desc_bytes(s), 16) &&
-		  ring_range_ok(nm.q.driver, virtq_avail_bytes(s), 2) &&
-		  ring_range_ok(nm.q.device, virtq_used_bytes(s), 4);
+	bool ok;
 
+	if (neg_packed()) /* 2.8.10.1: 16 * size, 4 and 4 bytes */
+		ok = s && ring_range_ok(nm.q.desc, 16ull * s, 16) &&
+		     ring_range_ok(nm.q.driver, 4, 4) && ring_range_ok(nm.q.device, 4, 4);
+	else
+		ok = is_pow2(s) && ring_range_ok(nm.q.desc, virtq_desc_bytes(s), 16) &&
+		     ring_range_ok(nm.q.driver, virtq_avail_bytes(s), 2) &&
+		     ring_range_ok(nm.q.device, virtq_used_bytes(s), 4);
 	if (!ok) {
 		nm.expect_nr = true;
 		return;
 	}
 	nm.q.enable = true;
 	nm.q.dev_evt = !!(nm.negotiated & VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+	nm.q.packed = neg_packed();
 	nm.q.enable_gen = ring.gen;
 }
 
@@ -343,7 +383,8 @@ static bool ring_consistent(void)
 	return ring.ready && nm.q.enable && nm.q.enable_gen == ring.gen &&
 	       ring.reset_gen == nm.reset_gen && nm.q.size == ring.cfg.size &&
 	       nm.q.desc == ring.cfg.desc && nm.q.driver == ring.cfg.driver &&
-	       nm.q.device == ring.cfg.device && nm.q.dev_evt == ring.cfg.event_idx;
+	       nm.q.device == ring.cfg.device && nm.q.dev_evt == ring.cfg.event_idx &&
+	       nm.q.packed == ring.cfg.packed;
 }
 
 /* -------------------------------------------------- per-access checking */
@@ -596,9 +637,12 @@ static void m_bar_read(uint64_t off, unsigned w, uint64_t v, bool known, int *de
 			       (unsigned long long)v, nm.qsel);
 			break;
 		case F_QSIZE:
-			ORACLE(v == 0 || (is_pow2(v) && v <= qmax), W(CL_DEV_PCI_COMMON),
-			       "queue_size %llu is neither 0 nor a power of two <= %u",
-			       (unsigned long long)v, qmax);
+			/* devicenormative: Common configuration structure
+			 * layout -- 0 or a power of 2 unless RING_PACKED was
+			 * negotiated; never more than the maximum */
+			ORACLE(v == 0 || qsize_ok(v), W(CL_DEV_PCI_COMMON),
+			       "queue_size %llu is neither 0 nor a %s <= %u", (unsigned long long)v,
+			       neg_packed() ? "size" : "power of two", qmax);
 			ORACLE(v == nm.q.size, W(CL_DEV_PCI_COMMON), "queue_size %llu, model %u",
 			       (unsigned long long)v, nm.q.size);
 			break;
@@ -756,7 +800,7 @@ static void m_bar_write(uint64_t off, unsigned w, uint64_t v, int *delta)
 		break;
 	case F_QSEL: nm.qsel = (uint16_t)v; break;
 	case F_QSIZE:
-		if (!is_pow2(v) || v > qmax) {
+		if (!qsize_ok(v)) {
 			if (*delta >= 0)
 				(*delta)++;
 			return;
@@ -817,20 +861,54 @@ struct notify_expect {
 	bool armed;
 	uint16_t used_before, used_event, avail_flags;
 	bool evt;
+	/* packed: the device's next used slot and wrap counter, and the
+	 * driver event suppression structure, before the notification */
+	bool packed, wrap_before;
+	uint16_t off_wrap, ev_flags;
 };
+
+/* the device's next used descriptor slot and Device Ring Wrap Counter (the
+ * vring base of a packed queue, vq.h) */
+static void packed_used_pos(uint16_t *slot, bool *wrap)
+{
+	uint32_t base = vq_dev_vring_base(vpci_queue(dev, 0));
+
+	*slot = (uint16_t)((base >> 16) & 0x7fff);
+	*wrap = !!(base >> 31);
+}
+
+static void notify_prepare_packed(struct notify_expect *ne)
+{
+	const struct pvirtq_event_suppress *ev =
+		gm_translate(pr.drv_mem, ring.cfg.driver, sizeof(*ev), GM_READ);
+
+	if (!ev) { /* vq_drv_setup mapped it: cannot happen */
+		ne->armed = false;
+		return;
+	}
+	ne->packed = true;
+	ne->evt = ring.cfg.event_idx;
+	ne->off_wrap = le16_load_once(&ev->off_wrap);
+	ne->ev_flags = le16_load_once(&ev->flags) & RING_EVENT_FLAGS_MASK;
+	packed_used_pos(&ne->used_before, &ne->wrap_before);
+}
 
 static void notify_prepare(struct notify_expect *ne, uint64_t off, unsigned w, uint64_t v)
 {
 	const struct virtq_avail *a;
 	const struct virtq_used *u;
 
-	ne->armed = false;
+	memset(ne, 0, sizeof(*ne));
 	if (off != VPCI_BAR_NOTIFY || w != notify_width() || (uint16_t)v != 0 || !live() ||
 	    !ring_consistent() || ring.posted_bad)
 		return;
+	ne->armed = true;
+	if (ring.cfg.packed) {
+		notify_prepare_packed(ne);
+		return;
+	}
 	a = gm_translate(pr.drv_mem, ring.cfg.driver, virtq_avail_bytes(ring.cfg.size), GM_READ);
 	u = gm_translate(pr.drv_mem, ring.cfg.device, virtq_used_bytes(ring.cfg.size), GM_READ);
-	ne->armed = true;
 	ne->used_before = le16_load_once(&u->idx);
 	ne->evt = ring.cfg.event_idx;
 	ne->used_event = le16_load_once(virtq_used_event((struct virtq_avail *)a, ring.cfg.size));
@@ -840,6 +918,61 @@ static void notify_prepare(struct notify_expect *ne, uint64_t off, unsigned w, u
 static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 {
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+/*
+ * 2.8.10 for a consistent packed ring after the device consumed everything:
+ * its next used slot and wrap counter are the driver's next available ones
+ * (each rng buffer is one descriptor), and the interrupt follows the driver
+ * event suppression structure read before the notification.
+ */
+static void notify_check_packed(const struct notify_expect *ne, const struct snap *pre)
+{
+	uint16_t size = ring.cfg.size, slot, want_slot = (uint16_t)(ring.posted % size);
+	bool wrap, want_wrap = !((ring.posted / size) & 1), need = false, free_choice = false;
+	uint16_t off = ne->off_wrap & RING_EVENT_OFF_MASK, s = ne->used_before, k, count;
+	bool ev_wrap = !!(ne->off_wrap >> RING_EVENT_WRAP_SHIFT), w = ne->wrap_before;
+	uint64_t irqs = vpci_stats(dev)->queue_interrupts - pre->qirq, vec_ok;
+
+	packed_used_pos(&slot, &wrap);
+	ORACLE(slot == want_slot && wrap == want_wrap, CL_DEV_RNG,
+	       "after a notification the next used slot is %u (wrap %d); the driver made "
+	       "%u buffers available, next slot %u (wrap %d)",
+	       slot, wrap, ring.posted, want_slot, want_wrap);
+	count = (uint16_t)(wrap == w ? slot - s : slot + size - s);
+	if (slot == s && wrap == w) {
+		ORACLE(irqs == 0, CL_DEV_USED_SUPPR, "used-buffer interrupt with nothing used");
+		return;
+	}
+	switch (ne->ev_flags) {
+	case RING_EVENT_FLAGS_DISABLE:
+		break;
+	case RING_EVENT_FLAGS_ENABLE:
+		need = true;
+		break;
+	case RING_EVENT_FLAGS_DESC:
+		/* DESC without EVENT_IDX, or off past the ring: any choice */
+		free_choice = !ne->evt || off >= size;
+		/* was slot off of lap ev_wrap among the slots used? */
+		for (k = 0; k < count && !need && !free_choice; k++) {
+			need = s == off && w == ev_wrap;
+			if (++s == size) {
+				s = 0;
+				w = !w;
+			}
+		}
+		break;
+	default:
+		free_choice = true; /* the reserved value */
+		break;
+	}
+	vec_ok = !nm.msix_en || peek_queue_msix() != NO_VEC;
+	ORACLE(free_choice ? irqs <= vec_ok : irqs == (need && vec_ok), CL_DEV_USED_SUPPR,
+	       "%llu used-buffer interrupts for used slots %u+%u (wrap %d); driver event flags "
+	       "%u off_wrap 0x%04x%s, expected %s%d",
+	       (unsigned long long)irqs, ne->used_before, count, ne->wrap_before, ne->ev_flags,
+	       ne->off_wrap, ne->evt ? " EVENT_IDX" : "", free_choice ? "at most " : "",
+	       free_choice ? (int)vec_ok : (int)(need && vec_ok));
 }
 
 static void notify_check(const struct notify_expect *ne, const struct snap *pre)
@@ -859,6 +992,10 @@ static void notify_check(const struct notify_expect *ne, const struct snap *pre)
 	ORACLE(vq_dev_inflight(vpci_queue(dev, 0)) == 0 && qs->popped == qs->pushed, CL_DEV_RNG,
 	       "after a notification %u buffers are still in flight",
 	       vq_dev_inflight(vpci_queue(dev, 0)));
+	if (ne->packed) {
+		notify_check_packed(ne, pre);
+		return;
+	}
 	u = gm_translate(pr.drv_mem, ring.cfg.device, virtq_used_bytes(ring.cfg.size), GM_READ);
 	now = le16_load_once(&u->idx);
 	if (now == ne->used_before) {
@@ -1116,9 +1253,23 @@ static void program_queue(void)
 	bar_write(VIRTIO_PCI_COMMON_Q_USEDHI, 4, ring.cfg.device >> 32);
 }
 
+/* RING_PACKED is in this device's offer (a reopen with the layout bit) */
+static bool packed_offered(void)
+{
+	return !!(offered & VIRTIO_BIT(VIRTIO_F_RING_PACKED));
+}
+
+/*
+ * Flags: bit 0 follow the negotiated EVENT_IDX (else its opposite), bit 1
+ * indirect, bit 2 program the queue registers, bit 3 (only where the offer
+ * has RING_PACKED, so older inputs keep their meaning) the layout opposite
+ * to the negotiated one. A packed ring with bit 7 of s takes an odd size.
+ */
 static void ring_setup(uint8_t s, uint8_t flags)
 {
-	uint16_t size = (uint16_t)(1u << (s % 9));
+	bool packed = neg_packed() ^ (packed_offered() && (flags & 8));
+	uint16_t size = packed && (s & 0x80) ? (uint16_t)(1u + (s & 0x7fu) * 2u)
+					     : (uint16_t)(1u << (s % 9));
 
 	if (!ring.vq) {
 		ring.vq = vq_drv_new(pr.drv_mem, ring_sink, NULL);
@@ -1132,6 +1283,7 @@ static void ring_setup(uint8_t s, uint8_t flags)
 	/* flags bit 0: follow the negotiated EVENT_IDX (else its opposite) */
 	ring.cfg.event_idx = !!(nm.negotiated & VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) ^ !(flags & 1);
 	ring.cfg.indirect = !!(flags & 2);
+	ring.cfg.packed = packed;
 	ORACLE(vq_drv_setup(ring.vq, &ring.cfg, RING_POOL, IND_MAX) == 0, HARNESS,
 	       "driver ring setup failed");
 	ring.ready = true;
@@ -1359,6 +1511,38 @@ static void op_window(struct fin *f)
 	}
 }
 
+/*
+ * A packed ring's driver event suppression structure written directly (the
+ * driver's own memory): flags (a >> 2) % 4 -- ENABLE, DISABLE, DESC or the
+ * reserved 3 -- and off_wrap: with a bit 4 clear, a slot and its wrap
+ * counter up to one lap behind or ahead of the driver's next available one
+ * (b picks it), else b's slot (size and size + 1 out of range) with wrap a
+ * bit 5.
+ */
+static void packed_event_write(uint8_t a, uint8_t b)
+{
+	struct pvirtq_event_suppress *ev =
+		gm_translate(pr.drv_mem, ring.cfg.driver, sizeof(*ev), GM_WRITE);
+	uint16_t size = ring.cfg.size, off;
+	bool wrap;
+
+	if (!ev)
+		return;
+	if (!(a & 0x10)) {
+		/* slot posted - size + (b % (2 * size + 1)), two laps on
+		 * (which keeps its wrap parity) so that it is not negative */
+		uint32_t at = ring.posted + size + (b & 0x7fu) % (2u * size + 1u);
+
+		off = (uint16_t)(at % size);
+		wrap = !((at / size) & 1);
+	} else {
+		off = (uint16_t)(b % (size + 2u)); /* size and size + 1: out of range */
+		wrap = !!(a & 0x20);
+	}
+	le16_store_once(&ev->off_wrap, pvirtq_off_wrap(off, wrap));
+	le16_store_release(&ev->flags, (uint16_t)((a >> 2) % 4));
+}
+
 static void op_queue(struct fin *f)
 {
 	uint8_t s = fin_u8(f), a = fin_u8(f), b = fin_u8(f);
@@ -1373,7 +1557,9 @@ static void op_queue(struct fin *f)
 		break;
 	case 5: bar_write(VPCI_BAR_NOTIFY, notify_width(), 0); break;
 	case 6:
-		if (ring.ready)
+		if (ring.ready && ring.cfg.packed && (a & 2))
+			packed_event_write(a, b);
+		else if (ring.ready)
 			vq_drv_set_interrupt(ring.vq, a & 1);
 		break;
 	default:
@@ -1389,6 +1575,11 @@ static void op_init(struct fin *f)
 	uint8_t s = fin_u8(f), fm = fin_u8(f), rs = fin_u8(f);
 	uint64_t feat = offered & ((uint64_t)fm << 24 | VIRTIO_BIT(VIRTIO_F_VERSION_1) |
 				   VIRTIO_BIT(VIRTIO_F_RING_RESET));
+
+	/* where the offer has it, the packed layout unless fm bit 7 says no
+	 * (feature 31, which the rng device never offers) */
+	if (!(fm & 0x80))
+		feat |= offered & VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 
 	bar_write(VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	if (s & 0x40)
@@ -1489,13 +1680,14 @@ static void stop_device(void)
 	pr.dev = dev = NULL;
 }
 
-/* This target drives and checks a split ring: the layout features stay out
- * of the offer (fuzz_packed_device covers the packed layout). */
+/* By default the layout features stay out of the offer, so the queue is a
+ * split ring; op_reopen can put RING_PACKED back. */
 #define SPLIT_ONLY (VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_IN_ORDER))
 
 /* Replace the device by one created with other vpci_params: extra or
- * withheld offer bits, a queue reset that takes some reads to finish. */
-static void op_reopen(struct fin *f)
+ * withheld offer bits, a queue reset that takes some reads to finish; bit 4
+ * of the operation byte keeps RING_PACKED in the offer. */
+static void op_reopen(struct fin *f, uint8_t op)
 {
 	static const uint64_t extra[8] = {
 		0,
@@ -1523,6 +1715,10 @@ static void op_reopen(struct fin *f)
 	params.queue_reset_reads = b % 4;
 	params.extra_features = extra[(b >> 2) % 8];
 	params.withheld_features = withheld[(b >> 5) % 8] | SPLIT_ONLY;
+	if (op & 0x10) {
+		params.extra_features |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+		params.withheld_features &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+	}
 	start_device();
 }
 
@@ -1627,7 +1823,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 9: op_notify(&f); break;
 		case 10:
 			if (op & 0x80)
-				op_reopen(&f);
+				op_reopen(&f, op);
 			else
 				op_devcfg(&f);
 			break;

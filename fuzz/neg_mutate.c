@@ -8,8 +8,13 @@
  * order, reset, feature words with a bit toggled, queue set-up, enable,
  * notify, the whole initialization, a device reopened with other offer
  * bits, PCI_CFG window accesses), toggle a feature bit or a status bit
- * inside an operation, or re-roll an operation's value. One input in eight
- * (and every one that would not fit) gets libFuzzer's byte mutations.
+ * inside an operation, or re-roll an operation's value. Packed-aware ones:
+ * reopen with RING_PACKED in the offer, flip a reopen's layout bit or a
+ * ring set-up's layout choice, give a packed ring an odd size (not a power
+ * of two), write the packed driver event suppression structure (ENABLE,
+ * DISABLE, DESC with an off/wrap near the ring position, the reserved value)
+ * or toggle its mode. One input in eight (and every one that would not fit)
+ * gets libFuzzer's byte mutations.
  */
 #include <stdint.h>
 #include <string.h>
@@ -111,7 +116,7 @@ static void op_template(struct mrng *r, struct nop *o)
 	uint8_t *b = o->b;
 
 	memset(o, 0, sizeof(*o));
-	switch (mrng_below(r, 12)) {
+	switch (mrng_below(r, 15)) {
 	case 0: /* status write from the table (0 = reset), sometimes read back */
 		b[0] = (uint8_t)(5 | (mrng_one_in(r, 2) ? 0x80 : 0));
 		b[1] = (uint8_t)mrng_below(r, 16);
@@ -149,8 +154,8 @@ static void op_template(struct mrng *r, struct nop *o)
 		b[1] = (uint8_t)mrng_below(r, 3);
 		o->n = 3;
 		break;
-	case 7: /* reopen with other parameters */
-		b[0] = 10 | 0x80;
+	case 7: /* reopen with other parameters, RING_PACKED offered or not */
+		b[0] = (uint8_t)(10 | 0x80 | (mrng_one_in(r, 2) ? 0x10 : 0));
 		b[1] = (uint8_t)mrng_next(r);
 		o->n = 2;
 		break;
@@ -165,6 +170,26 @@ static void op_template(struct mrng *r, struct nop *o)
 		b[0] = 13;
 		b[1] = (uint8_t)mrng_below(r, 8);
 		b[2] = (uint8_t)mrng_below(r, 16);
+		b[3] = (uint8_t)mrng_next(r);
+		o->n = 4;
+		break;
+	case 12: /* reopen offering RING_PACKED, then initialize (packed unless
+		  * feature byte bit 7) */
+		b[0] = 10 | 0x80 | 0x10;
+		b[1] = (uint8_t)mrng_next(r);
+		o->n = 2;
+		break;
+	case 13: /* ring set-up: odd packed size, layout flipped or not */
+		b[0] = 13;
+		b[1] = 0;
+		b[2] = (uint8_t)(mrng_one_in(r, 2) ? 0x80 | mrng_next(r) : mrng_below(r, 9));
+		b[3] = (uint8_t)(1 | 4 | (mrng_one_in(r, 4) ? 8 : 0) | (mrng_one_in(r, 4) ? 2 : 0));
+		o->n = 4;
+		break;
+	case 14: /* packed driver event suppression: flags, off/wrap */
+		b[0] = 13;
+		b[1] = 6;
+		b[2] = (uint8_t)(2 | mrng_below(r, 4) << 2 | (mrng_next(r) & 0x30));
 		b[3] = (uint8_t)mrng_next(r);
 		o->n = 4;
 		break;
@@ -208,6 +233,17 @@ static void op_tweak(struct mrng *r, struct nop *o)
 	} else if (kind == 14) {
 		o->b[2] ^= (uint8_t)(1u << mrng_below(r, 8)); /* features bits 24..31 */
 		o->b[1] ^= (uint8_t)(1u << mrng_below(r, 8));
+	} else if (kind == 10 && (o->b[0] & 0x80) && mrng_one_in(r, 2)) {
+		o->b[0] ^= 0x10; /* RING_PACKED offered or withheld */
+	} else if (kind == 13 && o->b[1] % 8 == 0 && mrng_one_in(r, 2)) {
+		/* ring set-up: the layout choice, or an odd packed size */
+		if (mrng_one_in(r, 2))
+			o->b[3] ^= 8;
+		else
+			o->b[2] ^= 0x80;
+	} else if (kind == 13 && o->b[1] % 8 == 6 && mrng_one_in(r, 2)) {
+		/* event suppression: raw write or not, its mode, off/wrap */
+		o->b[2] ^= (uint8_t)(mrng_one_in(r, 2) ? 2 : 4u << mrng_below(r, 4));
 	} else if (o->n > 1) {
 		o->b[1 + mrng_below(r, o->n - 1)] ^= (uint8_t)(1u << mrng_below(r, 8));
 		/* the length may have changed: re-split */
