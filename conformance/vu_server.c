@@ -16,6 +16,7 @@
 #include "gm.h"
 #include "vdev_core.h"
 #include "vq.h"
+#include "vq_packed_layout.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/virtio.h"
 #include "vu_client.h"
@@ -45,6 +46,7 @@ struct srv_queue {
 	bool started;        /* handed to the device core */
 	bool kick_pending;   /* kicked before the ring was started */
 	uint64_t used_gpa;   /* the split used ring, once started */
+	uint64_t desc_gpa;   /* the descriptor ring (packed: where used ones go) */
 	uint32_t base;       /* the last SET_VRING_BASE */
 	/* stopped by GET_VRING_BASE with the device kept as it was: the ring
 	 * may resume where it stopped (a SET_VRING_BASE of stopped_base) */
@@ -444,6 +446,7 @@ static void start_device(struct srv *v)
 		vdev_queue_enable(v->dev, i, "SET_VRING_ENABLE");
 		q->started = vdev_queue_enabled(v->dev, i);
 		q->used_gpa = u;
+		q->desc_gpa = d;
 	}
 	if (!rings_ok)
 		return;
@@ -1049,6 +1052,67 @@ static void deviate(struct srv *v, uint16_t i, uint16_t from, uint16_t to)
 	}
 }
 
+/*
+ * The packed layout (2.8): the used descriptors the device wrote during one
+ * notification start at its used position before it (slot and Device Ring
+ * Wrap Counter, from vq_dev_vring_base) and end at the one after; n is how
+ * many buffers it returned. The first is rewritten as the mode says; for
+ * used-id-dup and used-idx-jump the slot after the last one is made used.
+ * Each descriptor's flags are stored last, with release, as a device does.
+ */
+static void deviate_packed(struct srv *v, uint16_t i, uint32_t before, uint32_t after, uint64_t n)
+{
+	const uint32_t num = v->q[i].num;
+	uint16_t first = (uint16_t)(before >> 16 & 0x7fff), next = (uint16_t)(after >> 16 & 0x7fff);
+	bool next_wrap = after >> 31;
+	struct pvirtq_desc *d, *e;
+
+	if (!n || first >= num || next >= num)
+		return;
+	v->completed += n;
+	if (v->completed <= v->o->hostile_after)
+		return;
+	d = gm_translate(v->view, v->q[i].desc_gpa + 16ull * first, sizeof(*d), GM_WRITE);
+	e = gm_translate(v->view, v->q[i].desc_gpa + 16ull * next, sizeof(*e), GM_WRITE);
+	if (!d || !e)
+		return;
+	switch (v->o->hostile) {
+	case VU_HOSTILE_USED_LEN_LONG:
+		snprintf(v->s->hostile_what, sizeof(v->s->hostile_what),
+			 "queue %u used descriptor at slot %u: len %u -> 0x10000000", i, first,
+			 le32_load_once(&d->len));
+		le32_store_once(&d->len, 0x10000000u);
+		break;
+	case VU_HOSTILE_USED_ID_RANGE:
+		snprintf(v->s->hostile_what, sizeof(v->s->hostile_what),
+			 "queue %u used descriptor at slot %u: id %u -> %u (queue size %u)", i, first,
+			 le16_load_once(&d->id), num + 3, num);
+		le16_store_once(&d->id, (uint16_t)(num + 3));
+		break;
+	case VU_HOSTILE_USED_ID_DUP:
+		/* the first buffer returned once more, in the next slot */
+		e->len = d->len;
+		e->id = d->id;
+		le16_store_release(&e->flags, pvirtq_used_flags(next_wrap));
+		snprintf(v->s->hostile_what, sizeof(v->s->hostile_what),
+			 "queue %u used descriptor at slot %u: id %u returned again at slot %u", i,
+			 first, le16_load_once(&d->id), next);
+		break;
+	case VU_HOSTILE_USED_IDX_JUMP:
+		/* the layout has no used idx: the device marks a slot used
+		 * that it never processed, ahead of where it is */
+		le16_store_release(&e->flags, pvirtq_used_flags(next_wrap));
+		snprintf(v->s->hostile_what, sizeof(v->s->hostile_what),
+			 "queue %u slot %u marked used (id %u) without being processed", i, next,
+			 le16_load_once(&e->id));
+		break;
+	default:
+		return;
+	}
+	v->s->hostile_done = true;
+	logf_(v, "hostile: %s", v->s->hostile_what);
+}
+
 static void release_calls(struct srv *v)
 {
 	uint16_t q;
@@ -1110,10 +1174,29 @@ static void notify_queue(struct srv *v, uint16_t i)
 		notify_needs_reset(v, i);
 		return;
 	}
-	/* the scripted deviations rewrite the split used ring */
-	if (!v->o->hostile || v->s->hostile_done ||
-	    (v->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED))) {
+	if (!v->o->hostile || v->s->hostile_done) {
 		vdev_notify(v->dev, i);
+		release_calls(v);
+		return;
+	}
+	if (v->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) {
+		uint32_t pos[VDEV_MAX_QUEUES];
+		uint64_t pushed[VDEV_MAX_QUEUES];
+
+		for (k = 0; k < v->nq; k++) {
+			const vq_dev_t *q = v->q[k].started ? vdev_queue(v->dev, k) : NULL;
+
+			pos[k] = q ? vq_dev_vring_base(q) : 0;
+			pushed[k] = q ? queue_pushed(v, k) : 0;
+		}
+		vdev_notify(v->dev, i);
+		for (k = 0; k < v->nq && !v->s->hostile_done; k++) {
+			const vq_dev_t *q = v->q[k].started ? vdev_queue(v->dev, k) : NULL;
+
+			if (q)
+				deviate_packed(v, k, pos[k], vq_dev_vring_base(q),
+					       queue_pushed(v, k) - pushed[k]);
+		}
 		release_calls(v);
 		return;
 	}

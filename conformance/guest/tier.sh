@@ -94,10 +94,10 @@ for run in blk-wellformed rng-wellformed blk-packed-wellformed rng-packed-wellfo
 		{ echo "FAIL: $run: junit.xml does not show a clean front-end"; fail=1; }
 done
 
-# hostile DEVICE MODE AFTER: a scripted deviation (a used-ring rewrite, or
-# needs-reset: DEVICE_NEEDS_RESET and no completion after it)
+# hostile DEVICE MODE AFTER [packed]: a scripted deviation (a used-ring
+# rewrite, or needs-reset: DEVICE_NEEDS_RESET and no completion after it)
 hostile() {
-	local name=$1-$2 what
+	local name=$1-${4:+$4-}$2 what
 	run "$1" "$name" 25 --hostile "$2" --hostile-after "$3"
 	what=$(sed -n 's/.*"hostile": "\([^"]*\)".*/\1/p' "$out/$name/serve.json")
 	[ -n "$what" ] || { echo "FAIL: $name: the deviation was never applied"; fail=1; }
@@ -109,6 +109,11 @@ for mode in used-id-range used-id-dup used-idx-jump used-len-long needs-reset; d
 	hostile blk $mode 40
 done
 hostile rng used-len-long 5
+# the same rewrites on a packed ring: the used descriptor itself (len, id),
+# a buffer returned twice, a slot marked used that was never processed
+for mode in used-len-long used-id-range used-id-dup used-idx-jump; do
+	hostile blk $mode 40 packed
+done
 
 for cfg in blk_size=0 num_queues=0; do
 	name=blk-config-${cfg%%=*}
