@@ -36,21 +36,6 @@ struct ctx {
 	unsigned approx;          /* addresses that could not keep their meaning */
 };
 
-static uint16_t ld16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-	return (uint32_t)ld16(p) | (uint32_t)ld16(p + 2) << 16;
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-	return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32;
-}
-
 /* which fuzz region holds a (or -1) */
 static int region_of(const struct ctx *c, uint64_t a, uint64_t *off)
 {
@@ -113,8 +98,8 @@ static void put_addr(struct ctx *c, FILE *f, uint64_t a, int upto_table)
 static void put_desc(struct ctx *c, FILE *f, const uint8_t *d, int upto_table)
 {
 	fputs("addr: ", f);
-	put_addr(c, f, ld64(d), upto_table);
-	fprintf(f, ", len: 0x%x, flags: 0x%x, next: %u", ld32(d + 8), ld16(d + 12), ld16(d + 14));
+	put_addr(c, f, fsd_ld64(d), upto_table);
+	fprintf(f, ", len: 0x%x, flags: 0x%x, next: %u", fsd_ld32(d + 8), fsd_ld16(d + 12), fsd_ld16(d + 14));
 }
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
@@ -144,10 +129,10 @@ int crash2case_split(const uint8_t *data, size_t n, const char *name, FILE *f)
 	for (i = 0; i < FSD_NREG; i++)
 		c.rsize[i] = c.l->r_size[i] < 0x100000 ? c.l->r_size[i] : 0x100000;
 	for (k = 0; k < st.n_desc; k++)
-		note_addr(&c, ld64(st.desc_img + 16 * k));
+		note_addr(&c, fsd_ld64(st.desc_img + 16 * k));
 	for (t = 0; t < st.ntab; t++)
 		for (k = 0; k < st.tab_written[t] && k < TABLE_MAX_ENTRIES; k++)
-			note_addr(&c, ld64(st.tab_img[t] + 16 * k));
+			note_addr(&c, fsd_ld64(st.tab_img[t] + 16 * k));
 	for (t = 0; t < st.ntab; t++)
 		ntrunc += st.tab_written[t] > TABLE_MAX_ENTRIES;
 	refused_cfg = st.cfg_size != st.size;
@@ -220,7 +205,7 @@ int crash2case_split(const uint8_t *data, size_t n, const char *name, FILE *f)
 	for (k = 0; k < st.n_desc; k++) {
 		const uint8_t *d = st.desc_img + 16 * k;
 
-		if (!(ld64(d) | ld32(d + 8) | ld16(d + 12) | ld16(d + 14)))
+		if (!(fsd_ld64(d) | fsd_ld32(d + 8) | fsd_ld16(d + 12) | fsd_ld16(d + 14)))
 			continue;
 		if (!budget) {
 			dropped++;
@@ -234,7 +219,7 @@ int crash2case_split(const uint8_t *data, size_t n, const char *name, FILE *f)
 	for (k = 0; k < st.nent; k += TABLE_MAX_ENTRIES) {
 		fputs("      - avail: {heads: [", f);
 		for (i = k; i < st.nent && i < k + TABLE_MAX_ENTRIES; i++)
-			fprintf(f, "%s%u", i > k ? ", " : "", ld16(st.avail_img + 4 + 2 * i));
+			fprintf(f, "%s%u", i > k ? ", " : "", fsd_ld16(st.avail_img + 4 + 2 * i));
 		fputs("]}\n", f);
 	}
 	if (st.avail_flags)

@@ -476,7 +476,6 @@ static void raw_request(struct bstate *b)
 void rp_replay_blk(struct sess *x, const uint8_t *data, size_t n)
 {
 	static struct bstate b;
-	struct vc_pair_opts po;
 	uint16_t no_want;
 	uint64_t want = 0;
 	uint32_t segments, i;
@@ -515,20 +514,8 @@ void rp_replay_blk(struct sess *x, const uint8_t *data, size_t n)
 
 	memcpy(x->reg, blk_regions, sizeof(blk_regions));
 	x->nreg = 2;
-	memset(&po, 0, sizeof(po));
-	po.transport = VC_TRANSPORT_PCI;
-	po.regions = x->reg;
-	po.n_regions = x->nreg;
-	if (vc_pair_open_opts(&x->p, rp_ops(x), x->e->args, &po)) {
-		rp_classify(x, RC_CRASHED, NULL, "the device could not be created (create() failed)");
+	if (rp_open(x))
 		return;
-	}
-	x->open = true;
-	if (vdrv_probe(x->p.drv, VIRTIO_ID_BLOCK) != 0) {
-		rp_classify_findings(x, "probe");
-		rp_classify(x, RC_VIOLATION, CL_DEV_RESET, "the driver could not probe the device");
-		return;
-	}
 	rp_drv_config(x, &b.cfg, want);
 	/* the fuzzer asks for 4 queues of a model that has 1..4; a target
 	 * has what it has */

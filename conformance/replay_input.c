@@ -56,6 +56,27 @@ int rp_dev_type(const struct sess *x)
 	return (int)rp_ops(x)->device_id;
 }
 
+int rp_open(struct sess *x)
+{
+	struct vc_pair_opts po;
+
+	memset(&po, 0, sizeof(po));
+	po.transport = VC_TRANSPORT_PCI;
+	po.regions = x->reg;
+	po.n_regions = x->nreg;
+	if (vc_pair_open_opts(&x->p, rp_ops(x), x->e->args, &po)) {
+		rp_classify(x, RC_CRASHED, NULL, "the device could not be created (create() failed)");
+		return -1;
+	}
+	x->open = true;
+	if (vdrv_probe(x->p.drv, (uint16_t)rp_dev_type(x)) != 0) {
+		rp_classify_findings(x, "probe");
+		rp_classify(x, RC_VIOLATION, CL_DEV_RESET, "the driver could not probe the device");
+		return -1;
+	}
+	return 0;
+}
+
 void rp_classify(struct sess *x, enum replay_class c, const char *clause, const char *fmt, ...)
 {
 	va_list ap;
@@ -95,21 +116,6 @@ static bool snap_read(const struct sess *x, uint64_t gpa, void *dst, uint64_t le
 		return false;
 	memcpy(dst, x->snap[i] + off, len);
 	return true;
-}
-
-static uint16_t ld16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-	return (uint32_t)ld16(p) | (uint32_t)ld16(p + 2) << 16;
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-	return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32;
 }
 
 static void mark(struct sess *x, uint64_t gpa, uint64_t end)
@@ -224,9 +230,9 @@ static uint64_t walk(struct sess *x, uint16_t head, bool mark)
 
 		if (!snap_read(x, base + 16ull * idx, d, 16))
 			break;
-		addr = ld64(d);
-		len = ld32(d + 8);
-		flags = ld16(d + 12);
+		addr = fsd_ld64(d);
+		len = fsd_ld32(d + 8);
+		flags = fsd_ld16(d + 12);
 		if ((flags & 4) && !indirect) {
 			base = addr;
 			tsize = len / 16;
@@ -241,7 +247,7 @@ static uint64_t walk(struct sess *x, uint16_t head, bool mark)
 		}
 		if (!(flags & 1))
 			break;
-		idx = ld16(d + 14);
+		idx = fsd_ld16(d + 14);
 	}
 	return total;
 }
@@ -359,7 +365,7 @@ static void check_used(struct sess *x, uint32_t n_avail)
 	if (!gm_range_ok(x->p.drv_mem, st->ring[2], 6ull + 8ull * st->size) ||
 	    gm_read(x->p.drv_mem, st->ring[2] + 2, h2, 2))
 		return;
-	used_idx = ld16(h2);
+	used_idx = fsd_ld16(h2);
 	x->r->used = used_idx;
 	if (used_idx > n_avail) {
 		rp_classify(x, RC_VIOLATION, CL_DEV_USED,
@@ -375,8 +381,8 @@ static void check_used(struct sess *x, uint32_t n_avail)
 
 		if (gm_read(x->p.drv_mem, at, u, 8))
 			return;
-		id = ld32(u);
-		len = ld32(u + 4);
+		id = fsd_ld32(u);
+		len = fsd_ld32(u + 4);
 		if (id >= NHEADS || !x->avail_count[id]) {
 			rp_classify(x, RC_VIOLATION, CL_DEV_USED,
 				 "used entry %u has id %u, which was never made available", i, id);
@@ -466,7 +472,6 @@ static void replay_split(struct sess *x, const uint8_t *data, size_t n)
 	static struct fsd_input in;
 	static struct fsd_state st;
 	const struct fsd_layout *l;
-	struct vc_pair_opts po;
 	struct vdrv_config cfg;
 	uint64_t want = 0;
 	uint32_t n_avail, i;
@@ -481,20 +486,8 @@ static void replay_split(struct sess *x, const uint8_t *data, size_t n)
 		x->reg[k] = (struct gm_region_spec){ l->r_gpa[k], l->r_size[k] };
 	x->reg[FSD_NREG] = (struct gm_region_spec){ DRV_GPA, DRV_SIZE };
 	x->nreg = FSD_NREG + 1;
-	memset(&po, 0, sizeof(po));
-	po.transport = VC_TRANSPORT_PCI;
-	po.regions = x->reg;
-	po.n_regions = x->nreg;
-	if (vc_pair_open_opts(&x->p, rp_ops(x), x->e->args, &po)) {
-		rp_classify(x, RC_CRASHED, NULL, "the device could not be created (create() failed)");
+	if (rp_open(x))
 		return;
-	}
-	x->open = true;
-	if (vdrv_probe(x->p.drv, (uint16_t)rp_dev_type(x)) != 0) {
-		rp_classify_findings(x, "probe");
-		rp_classify(x, RC_VIOLATION, CL_DEV_RESET, "the driver could not probe the device");
-		return;
-	}
 	if (st.event_idx)
 		want |= VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 	if (st.indirect)
@@ -527,10 +520,10 @@ static void replay_split(struct sess *x, const uint8_t *data, size_t n)
 		return;
 	}
 	/* what was made available, and where the device may write */
-	n_avail = snap_read(x, st.ring[1] + 2, h2, 2) ? ld16(h2) : 0;
+	n_avail = snap_read(x, st.ring[1] + 2, h2, 2) ? fsd_ld16(h2) : 0;
 	x->r->chains = n_avail;
 	for (i = 0; i < n_avail; i++) {
-		uint16_t head = snap_read(x, st.ring[1] + 4 + 2ull * (i % st.size), h2, 2) ? ld16(h2)
+		uint16_t head = snap_read(x, st.ring[1] + 4 + 2ull * (i % st.size), h2, 2) ? fsd_ld16(h2)
 											     : 0;
 
 		if (x->avail_count[head]++ == 0 && i < st.size)

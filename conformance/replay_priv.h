@@ -46,6 +46,9 @@ struct sess {
  * of the format (rng for the split ring, blk for blk requests). */
 const struct vc_device_ops *rp_ops(const struct sess *x);
 int rp_dev_type(const struct sess *x);
+/* Open the pair on x->reg[0..nreg) with the target's device and probe it:
+ * 0, or -1 with the input classified. */
+int rp_open(struct sess *x);
 /* The driver configuration of the device type (one queue unless changed). */
 void rp_drv_config(const struct sess *x, struct vdrv_config *cfg, uint64_t want);
 

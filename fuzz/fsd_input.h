@@ -119,4 +119,21 @@ size_t fsd_encode(const struct fsd_input *s, uint8_t *out, size_t cap);
 
 void fsd_materialize(const struct fsd_input *s, struct fsd_state *st);
 
+/* Little-endian fields of the images above (and of ring bytes read back
+ * next to them): descriptors, avail and used entries. */
+static inline uint16_t fsd_ld16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t fsd_ld32(const uint8_t *p)
+{
+	return (uint32_t)fsd_ld16(p) | (uint32_t)fsd_ld16(p + 2) << 16;
+}
+
+static inline uint64_t fsd_ld64(const uint8_t *p)
+{
+	return (uint64_t)fsd_ld32(p) | (uint64_t)fsd_ld32(p + 4) << 32;
+}
+
 #endif
