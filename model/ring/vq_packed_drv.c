@@ -319,6 +319,19 @@ static int find_rewritten_table(const vq_drv_t *vq, uint16_t id)
 	return -1;
 }
 
+/* A reaped buffer: its id and descriptors free again, its head settled. */
+static inline void reap_done(vq_drv_t *vq, struct head_state *h, uint16_t id)
+{
+	vq->free_ids[vq->n_free_ids++] = id;
+	vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
+	h->inflight = false;
+	h->completed = true;
+	h->published = false;
+	vq->outstanding--;
+	vq->outstanding_pub--;
+	vq->stats.reaped++;
+}
+
 /* Hand out one buffer and free its id and slots. */
 static int deliver(vq_drv_t *vq, uint16_t id, void **token, uint32_t *len)
 {
@@ -335,14 +348,7 @@ static int deliver(vq_drv_t *vq, uint16_t id, void **token, uint32_t *len)
 		*len = h->writable > UINT32_MAX ? UINT32_MAX : (uint32_t)h->writable;
 	else
 		*len = vq->batch_len;
-	vq->free_ids[vq->n_free_ids++] = id;
-	vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
-	h->inflight = false;
-	h->completed = true;
-	h->published = false;
-	vq->outstanding--;
-	vq->outstanding_pub--;
-	vq->stats.reaped++;
+	reap_done(vq, h, id);
 	return 1;
 }
 
@@ -466,13 +472,6 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 		publish_used_event(vq);
 	*token = h->token;
 	*len = ulen;
-	vq->free_ids[vq->n_free_ids++] = id;
-	vq->num_free = (uint16_t)(vq->num_free + h->ndesc);
-	h->inflight = false;
-	h->completed = true;
-	h->published = false;
-	vq->outstanding--;
-	vq->outstanding_pub--;
-	vq->stats.reaped++;
+	reap_done(vq, h, id);
 	return 1;
 }
