@@ -11,13 +11,17 @@
  *
  * For each batch size B the driver posts B one-descriptor buffers, publishes
  * them with one kick_prepare and reaps what is used; the device pops up to B,
- * pushes each with 16 bytes "written" and flushes once per round.
+ * pushes each with 16 bytes "written" and flushes once per round. Each model
+ * ring runs twice: through the batch calls (vq_dev_pop_batch/push_batch,
+ * vq_drv_add_batch/get_batch: "split", "packed") and through the one-buffer
+ * calls ("split1", "packed1"), with the same checks.
  *
- * usage: bench_rings [buffers per run]   (default 400000; best of 3 runs)
- *        bench_rings --single split|packed BATCH N   (one thread, for callgrind)
+ * usage: bench_rings [buffers per run]   (default 400000; 5 runs per cell)
+ *        bench_rings --single split|packed|split-batch|packed-batch BATCH N
+ *                    (one thread playing both sides, for callgrind)
  * It prints one line per batch size and, last, the goal check of issue #5:
- * the best split and packed rates and how many times slower than the
- * baseline of their own layout they are at that batch.
+ * the best split and packed rates (batch calls) and how many times slower
+ * than the baseline of their own layout they are at that batch.
  * Numbers from a shared or loaded machine are noisy: compare within a run.
  */
 #include <pthread.h>
@@ -31,7 +35,7 @@
 #include "vq.h"
 
 #define QSIZE 256
-#define RUNS 3
+#define RUNS 5
 #define BUF_GPA 0x1000000ull
 
 static const unsigned batches[] = { 1, 4, 16, 64, 256 };
@@ -74,6 +78,7 @@ struct ring_run {
 	bool stop; /* atomic */
 };
 
+/* one-buffer calls: vq_dev_pop, vq_dev_push per buffer */
 static void *device_thread(void *arg)
 {
 	struct ring_run *r = arg;
@@ -96,8 +101,40 @@ static void *device_thread(void *arg)
 	return NULL;
 }
 
-static double run_ring(bool packed, unsigned batch, uint64_t total)
+/* batch calls: vq_dev_pop_batch, vq_dev_push_batch per round */
+static void *device_thread_batched(void *arg)
 {
+	struct ring_run *r = arg;
+	struct vc_elem e[QSIZE];
+	struct vq_used_buf u[QSIZE];
+	unsigned spins = 0;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		int n = vq_dev_pop_batch(r->dev, e, r->batch), k;
+
+		if (n < 0)
+			exit(1);
+		if (!n) {
+			relax(&spins);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			if (e[k].writable_bytes < 16) /* "write" 16 bytes into it */
+				exit(1);
+			u[k] = (struct vq_used_buf){ e[k].head, 16 };
+		}
+		if (vq_dev_push_batch(r->dev, u, (unsigned)n) != (unsigned)n)
+			exit(1);
+		vq_dev_flush(r->dev);
+	}
+	return NULL;
+}
+
+static double run_ring(bool packed, bool batched, unsigned batch, uint64_t total)
+{
+	struct vq_buf bufs[QSIZE];
+	void *toks[QSIZE];
+	uint32_t lens[QSIZE];
 	struct gm_region_spec regions[2] = { { 0x10000, 0x100000 }, { BUF_GPA, 0x100000 } };
 	struct vq_ring_geometry g;
 	struct ring_run r = { .batch = batch, .total = total };
@@ -122,10 +159,33 @@ static double run_ring(bool packed, unsigned batch, uint64_t total)
 		fprintf(stderr, "bench: setup failed\n");
 		exit(1);
 	}
-	if (pthread_create(&th, NULL, device_thread, &r))
+	if (pthread_create(&th, NULL, batched ? device_thread_batched : device_thread, &r))
 		exit(1);
 	t0 = now();
-	while (reaped < total) {
+	while (batched && reaped < total) {
+		unsigned k, want = batch;
+		int n;
+
+		if (want > total - posted)
+			want = (unsigned)(total - posted);
+		for (k = 0; k < want; k++)
+			bufs[k] = (struct vq_buf){ BUF_GPA + 64ull * ((posted + k) % QSIZE), 64 };
+		n = want ? vq_drv_add_batch(r.drv, bufs, want, true, NULL) : 0;
+		if (n < 0)
+			exit(1);
+		posted += (unsigned)n;
+		vq_drv_kick_prepare(r.drv);
+		n = vq_drv_get_batch(r.drv, toks, lens, QSIZE);
+		if (n < 0)
+			exit(1);
+		for (k = 0; k < (unsigned)n; k++)
+			if (lens[k] != 16)
+				exit(1);
+		reaped += (unsigned)n;
+		if (!n)
+			relax(&spins);
+	}
+	while (!batched && reaped < total) {
 		unsigned k, n = 0;
 		uint32_t len;
 		void *tok;
@@ -502,11 +562,16 @@ static double run_pbase(unsigned batch, uint64_t total)
 
 /* One thread plays both sides in turn: for an instruction count with
  * `valgrind --tool=callgrind`, which is repeatable whatever the load. */
-static void run_single(bool packed, unsigned batch, uint64_t total)
+static void run_single(bool packed, bool batched, unsigned batch, uint64_t total)
 {
 	struct gm_region_spec regions[2] = { { 0x10000, 0x100000 }, { BUF_GPA, 0x100000 } };
 	struct vq_ring_geometry g;
 	struct vq_cfg c = { .index = 0, .size = QSIZE, .packed = packed };
+	struct vc_elem el[QSIZE];
+	struct vq_used_buf u[QSIZE];
+	struct vq_buf bufs[QSIZE];
+	void *toks[QSIZE];
+	uint32_t lens[QSIZE];
 	uint64_t posted = 0, reaped = 0;
 	gm_t *gm;
 	gm_view_t *dm, *vm;
@@ -527,10 +592,33 @@ static void run_single(bool packed, unsigned batch, uint64_t total)
 	while (reaped < total) {
 		struct vc_elem e;
 		uint32_t len;
-		unsigned k;
+		unsigned k, want = batch;
 		void *tok;
+		int n;
 
-		for (k = 0; k < batch && posted < total; k++) {
+		if (want > total - posted)
+			want = (unsigned)(total - posted);
+		if (batched) {
+			for (k = 0; k < want; k++)
+				bufs[k] = (struct vq_buf){ BUF_GPA + 64ull * ((posted + k) % QSIZE), 64 };
+			if (vq_drv_add_batch(drv, bufs, want, true, NULL) != (int)want)
+				exit(1);
+			posted += want;
+			vq_drv_kick_prepare(drv);
+			while ((n = vq_dev_pop_batch(dev, el, QSIZE)) > 0) {
+				for (k = 0; k < (unsigned)n; k++)
+					u[k] = (struct vq_used_buf){ el[k].head, 16 };
+				if (vq_dev_push_batch(dev, u, (unsigned)n) != (unsigned)n)
+					exit(1);
+			}
+			vq_dev_flush(dev);
+			while ((n = vq_drv_get_batch(drv, toks, lens, QSIZE)) > 0)
+				for (k = 0; k < (unsigned)n; k++, reaped++)
+					if (lens[k] != 16)
+						exit(1);
+			continue;
+		}
+		for (k = 0; k < want; k++) {
 			struct vq_buf in = { BUF_GPA + 64ull * (posted % QSIZE), 64 };
 
 			if (vq_drv_add(drv, NULL, 0, &in, 1, dev, false) < 0)
@@ -557,15 +645,20 @@ static void run_single(bool packed, unsigned batch, uint64_t total)
 
 /* ------------------------------------------------------------------ main */
 
-enum kind { SPLIT, SBASE, PACKED, PBASE, BASE, N_KINDS };
+/* SPLIT1, PACKED1: the one-buffer calls; SPLIT, PACKED: the batch calls */
+enum kind { SPLIT1, SPLIT, SBASE, PACKED1, PACKED, PBASE, BASE, N_KINDS };
 
 static double run_kind(enum kind k, unsigned batch, uint64_t total)
 {
 	switch (k) {
+	case SPLIT1:
+		return run_ring(false, false, batch, total);
 	case SPLIT:
-		return run_ring(false, batch, total);
+		return run_ring(false, true, batch, total);
+	case PACKED1:
+		return run_ring(true, false, batch, total);
 	case PACKED:
-		return run_ring(true, batch, total);
+		return run_ring(true, true, batch, total);
 	case SBASE:
 		return run_sbase(batch, total);
 	case PBASE:
@@ -575,51 +668,83 @@ static double run_kind(enum kind k, unsigned batch, uint64_t total)
 	}
 }
 
-/* best of RUNS per kind, the kinds interleaved run by run so a change of
- * load hits them alike */
-static void measure(unsigned batch, uint64_t total, double best[N_KINDS])
+/*
+ * RUNS runs per kind, the kinds interleaved run by run so a change of load
+ * hits them alike. rate[] is each kind's best run; a slowdown is the median
+ * over runs of baseline / model within the same run, so one lucky or
+ * unlucky run cannot make a ratio on its own.
+ */
+struct cell {
+	double rate[N_KINDS];
+	double run[RUNS][N_KINDS];
+};
+
+static void measure(unsigned batch, uint64_t total, struct cell *c)
 {
 	int r, k;
 
 	for (k = 0; k < N_KINDS; k++)
-		best[k] = 0;
+		c->rate[k] = 0;
 	for (r = 0; r < RUNS; r++)
 		for (k = 0; k < N_KINDS; k++) {
 			double v = run_kind((enum kind)k, batch, total);
 
-			if (v > best[k])
-				best[k] = v;
+			c->run[r][k] = v;
+			if (v > c->rate[k])
+				c->rate[k] = v;
 		}
 }
 
-static void print_goal(const char *what, double best, unsigned at, double base, double goal)
+static int cmp_double(const void *a, const void *b)
 {
-	double slow = base / best;
+	double x = *(const double *)a, y = *(const double *)b;
 
+	return (x > y) - (x < y);
+}
+
+/* median over the runs of base / model */
+static double slowdown(const struct cell *c, enum kind base, enum kind model)
+{
+	double q[RUNS];
+	int r;
+
+	for (r = 0; r < RUNS; r++)
+		q[r] = c->run[r][base] / c->run[r][model];
+	qsort(q, RUNS, sizeof(q[0]), cmp_double);
+	return q[RUNS / 2];
+}
+
+static void print_goal(const char *what, double best, unsigned at, double base, double slow,
+		       double goal)
+{
 	printf("goal %-6s >= %2.0f M/s: best %6.2f M/s at batch %3u: %s; its baseline %6.2f M/s, "
-	       "%.2fx slower (goal <= 1.50x): %s\n",
+	       "%.2fx slower (median of runs; goal <= 1.50x): %s\n",
 	       what, goal, best / 1e6, at, best / 1e6 >= goal ? "MET" : "NOT MET", base / 1e6,
 	       slow, slow <= 1.5 ? "MET" : "NOT MET");
 }
 
 int main(int argc, char **argv)
 {
-	double best_s = 0, best_p = 0, base_s = 0, base_p = 0;
+	double best_s = 0, best_p = 0, base_s = 0, base_p = 0, slow_s = 0, slow_p = 0;
 	unsigned i, at_s = 0, at_p = 0;
 	uint64_t total;
 
 	if (argc == 5 && !strcmp(argv[1], "--single")) {
-		/* bench_rings --single split|packed BATCH N */
-		unsigned batch = (unsigned)strtoul(argv[3], NULL, 0);
+		/* bench_rings --single split|packed|split-batch|packed-batch BATCH N */
+		static const char *const modes[] = { "split", "packed", "split-batch",
+						      "packed-batch" };
+		unsigned batch = (unsigned)strtoul(argv[3], NULL, 0), m;
 
 		total = strtoull(argv[4], NULL, 0);
-		if (batch < 1 || batch > QSIZE || !total ||
-		    (strcmp(argv[2], "split") && strcmp(argv[2], "packed"))) {
-			fprintf(stderr, "usage: bench_rings --single split|packed BATCH(1..%u) N\n",
+		for (m = 0; m < 4 && strcmp(argv[2], modes[m]); m++)
+			;
+		if (batch < 1 || batch > QSIZE || !total || m == 4) {
+			fprintf(stderr,
+				"usage: bench_rings --single split|packed|split-batch|packed-batch BATCH(1..%u) N\n",
 				QSIZE);
 			return 2;
 		}
-		run_single(!strcmp(argv[2], "packed"), batch, total);
+		run_single(m % 2 == 1, m >= 2, batch, total);
 		return 0;
 	}
 	total = argc > 1 ? strtoull(argv[1], NULL, 0) : 400000;
@@ -630,33 +755,41 @@ int main(int argc, char **argv)
 	}
 	printf("two threads (driver, device) polling one memfd, queue size %u, one-descriptor\n"
 	       "buffers, best of %d runs of %llu buffers; M/s = million buffers per second.\n"
+	       "split, packed: the validated rings through the batch calls (vq_*_batch);\n"
+	       "split1, packed1: the same rings through the one-buffer calls.\n"
 	       "sbase, pbase: unvalidated rings of the split and packed layouts (ringtest\n"
 	       "virtio_ring_0_9 style); base: ringtest ring.c style (index ring, no layout).\n"
-	       "x = baseline / model (how many times slower the validated ring is).\n\n",
+	       "x = baseline / batch calls, x1 = baseline / one-buffer calls: how many times\n"
+	       "slower the validated ring is, the median over runs of the ratio in a run.\n\n",
 	       QSIZE, RUNS, (unsigned long long)total);
-	printf("%5s  %8s %8s %6s  %8s %8s %6s  %8s\n", "batch", "split", "sbase", "x", "packed",
-	       "pbase", "x", "base");
+	printf("%5s  %7s %7s %7s %5s %5s  %7s %7s %7s %5s %5s  %7s\n", "batch", "split1", "split",
+	       "sbase", "x1", "x", "packed1", "packed", "pbase", "x1", "x", "base");
 	for (i = 0; i < N_BATCHES; i++) {
-		double m[N_KINDS];
+		struct cell c;
+		const double *m = c.rate;
 
-		measure(batches[i], total, m);
-		printf("%5u  %8.2f %8.2f %6.2f  %8.2f %8.2f %6.2f  %8.2f\n", batches[i],
-		       m[SPLIT] / 1e6, m[SBASE] / 1e6, m[SBASE] / m[SPLIT], m[PACKED] / 1e6,
-		       m[PBASE] / 1e6, m[PBASE] / m[PACKED], m[BASE] / 1e6);
+		measure(batches[i], total, &c);
+		printf("%5u  %7.2f %7.2f %7.2f %5.2f %5.2f  %7.2f %7.2f %7.2f %5.2f %5.2f  %7.2f\n",
+		       batches[i], m[SPLIT1] / 1e6, m[SPLIT] / 1e6, m[SBASE] / 1e6,
+		       slowdown(&c, SBASE, SPLIT1), slowdown(&c, SBASE, SPLIT), m[PACKED1] / 1e6,
+		       m[PACKED] / 1e6, m[PBASE] / 1e6, slowdown(&c, PBASE, PACKED1),
+		       slowdown(&c, PBASE, PACKED), m[BASE] / 1e6);
 		fflush(stdout);
 		if (m[SPLIT] > best_s) {
 			best_s = m[SPLIT];
 			base_s = m[SBASE];
+			slow_s = slowdown(&c, SBASE, SPLIT);
 			at_s = batches[i];
 		}
 		if (m[PACKED] > best_p) {
 			best_p = m[PACKED];
 			base_p = m[PBASE];
+			slow_p = slowdown(&c, PBASE, PACKED);
 			at_p = batches[i];
 		}
 	}
 	printf("\n");
-	print_goal("split", best_s, at_s, base_s, 10);
-	print_goal("packed", best_p, at_p, base_p, 25);
+	print_goal("split", best_s, at_s, base_s, slow_s, 10);
+	print_goal("packed", best_p, at_p, base_p, slow_p, 25);
 	return 0;
 }

@@ -418,6 +418,58 @@ START_TEST(last_hit_region_never_changes_an_answer)
 }
 END_TEST
 
+/*
+ * gm_window_of()/gm_window_has(), the ring batch calls' inline form of
+ * gm_range_ok(): a window exists exactly when gm_range_ok() says yes, holds
+ * the range it was asked for, and never admits a range of non-zero length
+ * that gm_range_ok() refuses -- the table's ranges and probes at and across
+ * the window's edges, including lengths that wrap 2^64.
+ */
+START_TEST(window_admits_only_what_range_ok_admits)
+{
+	const struct gm_window zero = { 0, 0 };
+	int a, b;
+
+	for (a = 0; a < N_RANGES; a++) {
+		struct gm_window w = { 0, 0 };
+		bool have = gm_window_of(va, ranges[a].gpa, ranges[a].len, &w);
+
+		ck_assert_msg(have == ranges[a].ok, "range %d: window %d, range_ok %d", a, have,
+			      ranges[a].ok);
+		if (ranges[a].len)
+			ck_assert(!gm_window_has(&zero, ranges[a].gpa, ranges[a].len));
+		if (!have)
+			continue;
+		ck_assert(gm_window_has(&w, ranges[a].gpa, ranges[a].len));
+		for (b = 0; b < N_RANGES; b++)
+			if (ranges[b].len && gm_window_has(&w, ranges[b].gpa, ranges[b].len))
+				ck_assert_msg(gm_range_ok(va, ranges[b].gpa, ranges[b].len),
+					      "window of range %d admits range %d", a, b);
+		{
+			const struct range edge[] = {
+				{ w.gpa - 1, 1, false },
+				{ w.gpa - 1, 2, false },
+				{ w.gpa, w.size, true },
+				{ w.gpa, w.size + 1, false },
+				{ w.gpa + w.size - 1, 1, true },
+				{ w.gpa + w.size - 1, 2, false },
+				{ w.gpa + w.size, 1, false },
+				{ w.gpa + 1, UINT64_MAX, false },
+				{ w.gpa + 0x10, 0 - (uint64_t)0x8, false },
+			};
+			unsigned e;
+
+			for (e = 0; e < sizeof(edge) / sizeof(edge[0]); e++) {
+				ck_assert_msg(gm_window_has(&w, edge[e].gpa, edge[e].len) == edge[e].ok,
+					      "range %d, edge %u", a, e);
+				if (edge[e].ok)
+					ck_assert(gm_range_ok(va, edge[e].gpa, edge[e].len));
+			}
+		}
+	}
+}
+END_TEST
+
 /* Views keep their hints apart, and a view of other guest memory (another
  * region table) starts from nothing it could mistake for a hit. */
 START_TEST(last_hit_is_per_view_and_per_region_table)
@@ -726,6 +778,7 @@ static Suite *gm_suite(void)
 	tcase_add_loop_test(tc, range_ok_agrees_with_translate_and_never_tracks, 0, N_RANGES);
 	tcase_add_test(tc, last_hit_region_never_changes_an_answer);
 	tcase_add_test(tc, last_hit_is_per_view_and_per_region_table);
+	tcase_add_test(tc, window_admits_only_what_range_ok_admits);
 	tcase_add_test(tc, read_write_copy_through_either_view);
 	tcase_add_test(tc, read_write_refusals_copy_nothing);
 	suite_add_tcase(s, tc);

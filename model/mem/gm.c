@@ -251,18 +251,29 @@ static bool locate_slow(const gm_t *gm, uint64_t gpa, uint64_t len, unsigned *hi
  * stay in one region), then the sorted walk. An empty range at a region's
  * end belongs to that region, so a hit there is as right as the walk's.
  */
-static bool locate(const gm_view_t *v, uint64_t gpa, uint64_t len, uint64_t *fd_off)
+static bool locate_region(const gm_view_t *v, uint64_t gpa, uint64_t len, uint64_t *fd_off,
+			  unsigned *region)
 {
 	const gm_t *gm = v->gm;
 	unsigned i = __atomic_load_n(&v->last_hit, __ATOMIC_RELAXED);
 
-	if (i < gm->n && in_region(&gm->r[i], gpa, len, fd_off))
+	if (i < gm->n && in_region(&gm->r[i], gpa, len, fd_off)) {
+		*region = i;
 		return true;
+	}
 	if (!locate_slow(gm, gpa, len, &i, fd_off))
 		return false;
 	/* the hint is not part of the view's value: written through const */
 	__atomic_store_n((unsigned *)&v->last_hit, i, __ATOMIC_RELAXED);
+	*region = i;
 	return true;
+}
+
+static bool locate(const gm_view_t *v, uint64_t gpa, uint64_t len, uint64_t *fd_off)
+{
+	unsigned i;
+
+	return locate_region(v, gpa, len, fd_off, &i);
 }
 
 /* Set bits [off, off + len): single bits at the edges, whole bytes between. */
@@ -285,6 +296,18 @@ bool gm_range_ok(const gm_view_t *v, uint64_t gpa, uint64_t len)
 	uint64_t off;
 
 	return locate(v, gpa, len, &off);
+}
+
+bool gm_window_of(const gm_view_t *v, uint64_t gpa, uint64_t len, struct gm_window *w)
+{
+	uint64_t off;
+	unsigned i;
+
+	if (!locate_region(v, gpa, len, &off, &i))
+		return false;
+	w->gpa = v->gm->r[i].gpa;
+	w->size = v->gm->r[i].size;
+	return true;
 }
 
 void *gm_translate(gm_view_t *v, uint64_t gpa, uint64_t len, enum gm_access access)

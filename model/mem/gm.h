@@ -79,6 +79,29 @@ void *gm_translate(gm_view_t *v, uint64_t gpa, uint64_t len, enum gm_access acce
 /* true when the whole range is inside one region (no tracking side effect) */
 bool gm_range_ok(const gm_view_t *v, uint64_t gpa, uint64_t len);
 
+/*
+ * For loops that check many ranges (the ring batch calls): the region that
+ * holds [gpa, gpa + len), as a window, or false when gm_range_ok() would say
+ * false. gm_window_has() is then gm_range_ok()'s answer for any range inside
+ * that window, inline: the same bounds, subtraction before comparison, no
+ * overflow for any gpa or len. A range outside the window may still be in
+ * another region: ask gm_window_of() again. A zeroed window holds no range
+ * of non-zero length.
+ */
+struct gm_window {
+	uint64_t gpa;
+	uint64_t size;
+};
+
+bool gm_window_of(const gm_view_t *v, uint64_t gpa, uint64_t len, struct gm_window *w);
+
+static inline bool gm_window_has(const struct gm_window *w, uint64_t gpa, uint64_t len)
+{
+	uint64_t rel = gpa - w->gpa;
+
+	return gpa >= w->gpa && rel <= w->size && len <= w->size - rel;
+}
+
 /* Copies through the translator; 0 or -1 (nothing copied). */
 int gm_read(gm_view_t *v, uint64_t gpa, void *dst, uint64_t len);
 int gm_write(gm_view_t *v, uint64_t gpa, const void *src, uint64_t len);

@@ -88,6 +88,32 @@ void vq_dev_set_broken(vq_dev_t *vq);
 /* enum vc_pop_result; *elem->segs valid until the next pop/push/reset. */
 int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem);
 /*
+ * Batches. vq_dev_pop_batch(), vq_dev_push_batch(), vq_drv_add_batch() and
+ * vq_drv_get_batch() do what the same number of one-buffer calls would, with
+ * the same checks and the same violations (clause, message, index), but
+ * handle the queue state, the layout, the counters and the event
+ * suppression areas once per call instead of once per buffer.
+ *
+ * Each runs a tight loop over the common shape (a buffer of one plain
+ * descriptor, a used entry for such a buffer) and accepts a buffer there only
+ * when every check passes on the fields it read once. A buffer of any other
+ * shape, or one that fails a check, ends the loop unconsumed; when it is the
+ * first of the call, the one-buffer call handles it, reading and checking
+ * every field afresh, so a violation is always found and reported by the
+ * one-buffer code.
+ */
+
+/*
+ * Pop up to max available buffers into elem[0..n). Returns n, 0 when nothing
+ * is available, or VC_POP_BROKEN when the queue is refused (a violation is
+ * only ever reported by a call that hands out nothing). n < max does not
+ * mean the ring is empty -- a buffer of another shape ends a batch -- so
+ * poll until 0, as with vq_dev_pop() until VC_POP_EMPTY. Every elem[k].segs
+ * stays valid until the next pop of either kind or a reset (a push does not
+ * end it).
+ */
+int vq_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max);
+/*
  * Return one buffer: head is elem->head (split head or packed buffer id). The
  * host checks that it is outstanding and written <= its writable bytes; with
  * in_order it must also be the oldest buffer not yet pushed. A failed check
@@ -97,6 +123,14 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem);
  * completely becomes one used entry for the run's last buffer).
  */
 int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written);
+/* What a device returns: used id = head, used len = written. */
+struct vq_used_buf {
+	uint32_t head;
+	uint32_t written;
+};
+/* n vq_dev_push() calls in order; stops at the first refused buffer (which
+ * is recorded, as vq_dev_push() records it). Returns how many were taken. */
+unsigned vq_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n);
 /* Publish pushed entries (split: release store of used idx; packed: each used
  * descriptor's flags with a release store, the first one last). Returns true
  * when the driver's suppression settings ask for a used-buffer notification. */
@@ -164,11 +198,24 @@ int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const str
 /* Publish added chains (split: barrier, then avail idx; packed: the first
  * descriptor's flags of each chain, release stores, the oldest chain last)
  * and tell whether the device asked to be notified. */
+/* n vq_drv_add() calls of one buffer each: bufs[k] as a single descriptor,
+ * device-writable when writable, with token tokens[k] (NULL tokens: each
+ * token NULL). Returns how many were posted, in order (fewer when the ring
+ * fills), or -1 when the queue is broken or not set up. */
+int vq_drv_add_batch(vq_drv_t *vq, const struct vq_buf *bufs, unsigned n, bool writable,
+		     void *const *tokens);
 bool vq_drv_kick_prepare(vq_drv_t *vq);
 /* Reap one buffer: 1 with *token and *len, 0 when none, -1 broken. With
  * in_order a batched used entry is returned one buffer per call, in order;
  * the skipped buffers report their full writable length. */
 int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len);
+/* Up to max vq_drv_get() calls: tokens[k] and lens[k] for each buffer
+ * reaped. Returns how many, 0 when none is used, or -1 when the queue is
+ * broken. A violation found after some buffers were reaped (only possible
+ * with IN_ORDER, which goes buffer by buffer) returns those; the queue is
+ * broken and the next call returns -1. As with pop, n < max does not mean
+ * nothing more is used: call until 0. */
+int vq_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max);
 /* Ask for (or suppress) used-buffer notifications. */
 void vq_drv_set_interrupt(vq_drv_t *vq, bool enable);
 uint16_t vq_drv_num_free(const vq_drv_t *vq);

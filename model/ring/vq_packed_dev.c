@@ -476,7 +476,127 @@ int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	return pop_list(vq, elem, flags);
 }
 
+/*
+ * vq_dev_pop_batch(): one-descriptor buffers, each accepted only when every
+ * check pop_one() makes passes on the fields read once (available for the
+ * wrap counter, neither NEXT nor INDIRECT, a slot free, the id below the
+ * queue size and not outstanding, a non-empty buffer inside guest memory).
+ * Anything else ends the loop before that slot; when it is the first, the
+ * one-buffer pop reads and judges it afresh and reports what is wrong.
+ */
+int vq_packed_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
+{
+	const uint32_t size = vq->cfg.size;
+	const bool in_order = vq->cfg.in_order;
+	const uint16_t shape = VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED | VIRTQ_DESC_F_NEXT |
+			       VIRTQ_DESC_F_INDIRECT;
+	const struct pvirtq_desc *ring = vq->ring;
+	struct vq_id_entry *direct = id_direct(vq);
+	struct vc_seg *segs = vq->segs;
+	struct gm_window win = { 0, 0 };
+	uint16_t slot = vq->last_avail;
+	bool wrap = vq->avail_wrap;
+	uint16_t want = pvirtq_avail_flags(wrap);
+	unsigned k, room = size - vq->ring_busy;
+
+	if (!max)
+		return 0;
+	/* drivernormative: PAcked / Descriptor Table -- never more slots
+	 * than the ring has: the rest is left to pop_one()'s check */
+	if (max > room)
+		max = room;
+	for (k = 0; k < max; k++) {
+		const struct pvirtq_desc *d = &ring[slot];
+		uint16_t flags = le16_load_acquire(&d->flags), id;
+		struct vq_id_entry *e;
+		uint64_t addr;
+		uint32_t len, w;
+
+		if ((flags & shape) != want)
+			break;
+		addr = le64_load_once(&d->addr);
+		len = le32_load_once(&d->len);
+		id = le16_load_once(&d->id);
+		if (id >= size || !len)
+			break;
+		e = &direct[id];
+		if (e->used)
+			break;
+		if (!gm_window_has(&win, addr, len) && !gm_window_of(vq->mem, addr, len, &win))
+			break;
+		w = !!(flags & VIRTQ_DESC_F_WRITE);
+		e->writable = w ? len : 0;
+		e->id = id;
+		e->ndesc = 1;
+		e->used = true;
+		if (in_order)
+			vq_order_push(vq->order, size, vq->order_head, &vq->order_n, id);
+		segs[k].gpa = addr;
+		segs[k].len = len;
+		segs[k].writable = w;
+		elem[k].head = id;
+		elem[k].n_readable = !w;
+		elem[k].n_writable = w;
+		elem[k].reserved = 0;
+		elem[k].readable_bytes = w ? 0 : len;
+		elem[k].writable_bytes = w ? len : 0;
+		elem[k].segs = &segs[k];
+		if (++slot == size) {
+			slot = 0;
+			wrap = !wrap;
+			want = pvirtq_avail_flags(wrap);
+		}
+	}
+	if (!k)
+		return vq_packed_dev_pop(vq, elem);
+	vq->ring_busy += k;
+	vq->n_inflight += k;
+	vq->last_avail = slot;
+	vq->avail_wrap = wrap;
+	vq->stats.popped += k;
+	vq->stats.descs_walked += k;
+	vq_packed_dev_publish_avail_event(vq);
+	return (int)k;
+}
+
 /* ------------------------------------------------------- used buffers */
+
+/*
+ * Stage one used buffer. Without in_order its used descriptor's place is
+ * known now: id and len are written at once (the driver reads them only
+ * after the flags, which flush stores last); with in_order flush may merge
+ * it into a batch, so everything waits for flush.
+ */
+static inline void stage_used(vq_dev_t *vq, uint32_t id, uint32_t written, uint16_t ndesc,
+			      bool complete)
+{
+	struct vq_staged *s = &vq->staged[vq->n_staged];
+	uint32_t next;
+
+	*s = (struct vq_staged){ .id = id, .written = written, .ndesc = ndesc, .nbufs = 1,
+				 .complete = complete };
+	if (vq->cfg.in_order) {
+		vq->n_staged++;
+		return;
+	}
+	if (!vq->n_staged) {
+		vq->stage_slot = vq->used_slot;
+		vq->stage_wrap = vq->used_wrap;
+		vq->stage_slots = 0;
+	}
+	vq->n_staged++;
+	s->slot = vq->stage_slot;
+	s->wrap = vq->stage_wrap;
+	le16_store_once(&vq->ring[s->slot].id, (uint16_t)id);
+	le32_store_once(&vq->ring[s->slot].len, written);
+	next = (uint32_t)vq->stage_slot + ndesc;
+	if (next >= vq->cfg.size) {
+		next -= vq->cfg.size;
+		vq->stage_wrap = !vq->stage_wrap;
+	}
+	vq->stage_slot = (uint16_t)next;
+	vq->stage_slots += ndesc;
+}
 
 int vq_packed_dev_push(vq_dev_t *vq, uint32_t id, uint32_t written)
 {
@@ -507,31 +627,125 @@ int vq_packed_dev_push(vq_dev_t *vq, uint32_t id, uint32_t written)
 		vq->order_head = (vq->order_head + 1) % vq->cfg.size;
 		vq->order_n--;
 	}
-	vq->staged[vq->n_staged++] = (struct vq_staged){
-		.id = id, .written = written, .ndesc = e->ndesc, .nbufs = 1,
-		.complete = written == e->writable,
-	};
+	stage_used(vq, id, written, e->ndesc, written == e->writable);
 	id_remove(vq, e);
 	vq->n_inflight--;
 	vq->stats.pushed++;
 	return 0;
 }
 
-/* Write the staged used descriptors: id and len, then flags with a release
- * store; the first one last, so the driver (which polls the first) sees the
- * flush whole. Returns the ring slots they advance over. */
+/*
+ * vq_dev_push_batch(): the checks of vq_packed_dev_push() for ids below the
+ * queue size in a tight loop; any other id, and any refusal, goes to
+ * vq_packed_dev_push(), which records it. Returns the buffers taken.
+ */
+unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
+{
+	struct vq_id_entry *direct = id_direct(vq);
+	const uint32_t size = vq->cfg.size;
+	struct pvirtq_desc *ring = vq->ring;
+	struct vq_staged *staged = vq->staged;
+	uint32_t taken = 0, n_staged, slots;
+	uint16_t slot;
+	bool wrap;
+	unsigned k;
+
+	if (vq->cfg.in_order) {
+		/* buffer by buffer: the order check and the staging for
+		 * flush's batching are vq_packed_dev_push()'s */
+		for (k = 0; k < n; k++)
+			if (vq_packed_dev_push(vq, used[k].head, used[k].written))
+				break;
+		return k;
+	}
+	if (!vq->n_staged) {
+		vq->stage_slot = vq->used_slot;
+		vq->stage_wrap = vq->used_wrap;
+		vq->stage_slots = 0;
+	}
+	n_staged = vq->n_staged;
+	slot = vq->stage_slot;
+	wrap = vq->stage_wrap;
+	slots = vq->stage_slots;
+	for (k = 0; k < n; k++) {
+		const uint32_t id = used[k].head, written = used[k].written;
+		const struct vq_id_entry *e;
+		uint32_t next;
+
+		if (id >= size)
+			break;
+		e = &direct[id];
+		if (!e->used || written > e->writable)
+			break;
+		/* as stage_used(): id and len now; flush needs only where the
+		 * flags go and what they say */
+		staged[n_staged].written = written;
+		staged[n_staged].slot = slot;
+		staged[n_staged].wrap = wrap;
+		n_staged++;
+		le16_store_once(&ring[slot].id, (uint16_t)id);
+		le32_store_once(&ring[slot].len, written);
+		next = (uint32_t)slot + e->ndesc;
+		if (next >= size) {
+			next -= size;
+			wrap = !wrap;
+		}
+		slot = (uint16_t)next;
+		slots += e->ndesc;
+		direct[id].used = false; /* a direct entry: no cluster to mend */
+		taken++;
+	}
+	vq->n_staged = n_staged;
+	vq->stage_slot = slot;
+	vq->stage_wrap = wrap;
+	vq->stage_slots = slots;
+	vq->n_inflight -= taken;
+	vq->stats.pushed += taken;
+	if (k == n)
+		return k;
+	/* any other id, or a refusal: the one-buffer push judges it (and
+	 * records), then the batch goes on */
+	if (vq_packed_dev_push(vq, used[k].head, used[k].written))
+		return k;
+	return k + 1 + vq_packed_dev_push_batch(vq, used + k + 1, n - k - 1);
+}
+
+/* Publish the staged used descriptors: their flags with release stores, the
+ * first one last, so the driver (which polls the first) sees the flush
+ * whole. Returns the ring slots they advance over. */
 static uint32_t vq_dev_publish_used_descs(vq_dev_t *vq)
 {
 	const uint32_t size = vq->cfg.size;
-	/* without in_order each push is its own used descriptor, as staged */
-	uint32_t n = vq->cfg.in_order ? vq_staged_batch(vq->staged, vq->n_staged, true)
-				      : vq->n_staged, g;
-	uint32_t slot = vq->used_slot, total = 0;
-	bool wrap = vq->used_wrap;
+	struct vq_staged *staged = vq->staged;
+	uint32_t n, g, slot, total = 0;
+	bool wrap;
 
-	/* positions first: ndesc of each entry is the slots it skips */
+	if (!vq->cfg.in_order) {
+		/* id and len were written when each was staged */
+		for (g = vq->n_staged; g-- > 0;) {
+			const struct vq_staged *s = &staged[g];
+			/* 2.8.4: WRITE says whether the device wrote anything */
+			uint16_t fl = (uint16_t)(pvirtq_used_flags(s->wrap) |
+						 (s->written ? VIRTQ_DESC_F_WRITE : 0));
+
+			le16_store_release(&vq->ring[s->slot].flags, fl);
+		}
+		vq->stats.used_entries += vq->n_staged;
+		total = vq->stage_slots;
+		vq->used_slot = vq->stage_slot;
+		vq->used_wrap = vq->stage_wrap;
+		vq->ring_busy -= total;
+		vq->n_staged = 0;
+		return total;
+	}
+	/* in_order: a run of buffers written completely shares one used
+	 * descriptor; positions first, ndesc of each entry is the slots it
+	 * skips */
+	n = vq_staged_batch(staged, vq->n_staged, true);
+	slot = vq->used_slot;
+	wrap = vq->used_wrap;
 	for (g = 0; g < n; g++) {
-		struct vq_staged *s = &vq->staged[g];
+		struct vq_staged *s = &staged[g];
 		uint32_t next = slot + s->ndesc;
 
 		s->slot = (uint16_t)slot;
@@ -544,7 +758,7 @@ static uint32_t vq_dev_publish_used_descs(vq_dev_t *vq)
 		slot = next;
 	}
 	for (g = n; g-- > 0;) {
-		const struct vq_staged *s = &vq->staged[g];
+		const struct vq_staged *s = &staged[g];
 		struct pvirtq_desc *d = &vq->ring[s->slot];
 		uint16_t fl = pvirtq_used_flags(s->wrap);
 

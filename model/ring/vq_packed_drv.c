@@ -240,8 +240,70 @@ int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 	return add_list(vq, out, n_out, in, n_in, token, indirect);
 }
 
+/* vq_drv_add_batch(): add_one() for each buffer, the queue checks and
+ * counters once. Returns how many were posted. */
+int vq_packed_drv_add_batch(vq_drv_t *vq, const struct vq_buf *bufs, unsigned n, bool writable,
+			    void *const *tokens)
+{
+	const uint32_t size = vq->cfg.size;
+	const bool in_order = vq->cfg.in_order;
+	const uint16_t wbit = writable ? VIRTQ_DESC_F_WRITE : 0;
+	struct pvirtq_desc *ring = vq->ring;
+	struct shadow_desc *shadow = vq->shadow;
+	struct head_state *heads = vq->heads;
+	struct vq_pending_head *pend = vq->pend + vq->n_pend;
+	const uint16_t *free_ids = vq->free_ids;
+	uint32_t n_free_ids = vq->n_free_ids;
+	uint16_t slot = vq->avail_slot, seq = vq->avail_idx;
+	bool wrap = vq->avail_wrap;
+	uint16_t fl = (uint16_t)(pvirtq_avail_flags(wrap) | wbit);
+	unsigned k;
+
+	if (!vq->ready || vq->broken)
+		return -1;
+	if (n > n_free_ids)
+		n = n_free_ids;
+	if (n > vq->num_free)
+		n = vq->num_free;
+	for (k = 0; k < n; k++) {
+		const uint16_t id = free_ids[--n_free_ids];
+		const uint64_t gpa = bufs[k].gpa;
+		const uint32_t len = bufs[k].len;
+
+		/* the descriptor but its flags, which kick_prepare stores */
+		put_desc(&ring[slot], &shadow[slot], gpa, len, id, fl);
+		pend[k] = (struct vq_pending_head){ slot, fl, id };
+		heads[id] = (struct head_state){
+			.token = tokens ? tokens[k] : NULL,
+			.writable = writable ? len : 0,
+			.ndesc = 1,
+			.avail_pos = seq++, /* add sequence, for in-order batches */
+			.inflight = true,
+		};
+		if (in_order)
+			vq_order_push(vq->order, size, vq->order_head, &vq->order_n, id);
+		if (++slot == size) {
+			slot = 0;
+			wrap = !wrap;
+			fl = (uint16_t)(pvirtq_avail_flags(wrap) | wbit);
+		}
+	}
+	vq->n_free_ids = n_free_ids;
+	vq->n_pend += n;
+	vq->avail_idx = seq;
+	vq->avail_slot = slot;
+	vq->avail_wrap = wrap;
+	vq->num_free = (uint16_t)(vq->num_free - n);
+	vq->outstanding = (uint16_t)(vq->outstanding + n);
+	vq->unkicked_slots += n;
+	vq->stats.added += n;
+	return (int)n;
+}
+
 bool vq_packed_drv_kick_prepare(vq_drv_t *vq)
 {
+	struct pvirtq_desc *ring = vq->ring;
+	struct head_state *heads = vq->heads;
 	uint32_t k, count = vq->unkicked_slots;
 	uint16_t flags;
 	bool need;
@@ -252,8 +314,10 @@ bool vq_packed_drv_kick_prepare(vq_drv_t *vq)
 	 * descriptors before it; the oldest chain's flags go last, so the
 	 * device, which polls that slot, sees the batch whole */
 	for (k = vq->n_pend; k-- > 0;) {
-		le16_store_release(&vq->ring[vq->pend[k].slot].flags, vq->pend[k].flags);
-		vq->heads[vq->pend[k].id].published = true;
+		const struct vq_pending_head p = vq->pend[k];
+
+		le16_store_release(&ring[p.slot].flags, p.flags);
+		heads[p.id].published = true;
 	}
 	vq->outstanding_pub = (uint16_t)(vq->outstanding_pub + vq->n_pend);
 	vq->n_pend = 0;
@@ -474,4 +538,87 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	*len = ulen;
 	reap_done(vq, h, id);
 	return 1;
+}
+
+/*
+ * vq_drv_get_batch(): used descriptors of one-slot-or-more direct buffers,
+ * each accepted only when every check of vq_packed_drv_get() passes on the
+ * fields read once; anything else (an indirect buffer, a refusal) ends the
+ * loop there, and when it is the first, vq_packed_drv_get() reads and judges
+ * it afresh. IN_ORDER goes buffer by buffer through vq_packed_drv_get().
+ */
+int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
+{
+	const uint32_t size = vq->cfg.size;
+	const struct pvirtq_desc *ring = vq->ring;
+	struct head_state *heads = vq->heads;
+	uint16_t *free_ids = vq->free_ids;
+	uint32_t n_free_ids = vq->n_free_ids, slots = 0;
+	uint16_t slot = vq->used_slot;
+	bool w = vq->used_wrap;
+	unsigned k;
+
+	if (!vq->ready || vq->broken)
+		return -1;
+	if (vq->cfg.in_order) {
+		int rc = 0;
+
+		for (k = 0; k < max; k++) {
+			rc = vq_packed_drv_get(vq, &tokens[k], &lens[k]);
+			if (rc != 1)
+				break;
+		}
+		return k ? (int)k : rc;
+	}
+	/* at most the published buffers: with none, vq_packed_drv_get()
+	 * judges a used descriptor */
+	if (max > vq->outstanding_pub)
+		max = vq->outstanding_pub;
+	for (k = 0; k < max; k++) {
+		const struct pvirtq_desc *d = &ring[slot];
+		uint16_t flags = le16_load_acquire(&d->flags), id;
+		struct head_state *h;
+		uint32_t ulen, next;
+
+		if (!pvirtq_is_used(flags, w))
+			break;
+		id = le16_load_once(&d->id);
+		ulen = le32_load_once(&d->len);
+		if (id >= size)
+			break;
+		h = &heads[id];
+		if (!h->inflight || !h->published || h->n_indirect)
+			break;
+		/* 2.8.5: len is reserved (and ignored) without WRITE */
+		if (!(flags & VIRTQ_DESC_F_WRITE))
+			ulen = 0;
+		if (ulen > h->writable)
+			break;
+		next = slot + h->ndesc;
+		if (next >= size) {
+			next -= size;
+			w = !w;
+		}
+		slot = (uint16_t)next;
+		slots += h->ndesc;
+		tokens[k] = h->token;
+		lens[k] = ulen;
+		/* reaped: its id and slots free again */
+		free_ids[n_free_ids++] = id;
+		h->inflight = false;
+		h->completed = true;
+		h->published = false;
+	}
+	if (!k)
+		return vq_packed_drv_get(vq, &tokens[0], &lens[0]);
+	vq->n_free_ids = n_free_ids;
+	vq->num_free = (uint16_t)(vq->num_free + slots);
+	vq->outstanding = (uint16_t)(vq->outstanding - k);
+	vq->outstanding_pub = (uint16_t)(vq->outstanding_pub - k);
+	vq->stats.reaped += k;
+	vq->used_slot = slot;
+	vq->used_wrap = w;
+	if (vq->cfg.event_idx && vq->interrupt_wanted)
+		publish_used_event(vq);
+	return (int)k;
 }

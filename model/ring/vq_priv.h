@@ -102,6 +102,12 @@ struct __attribute__((aligned(VQ_CACHELINE))) vq_dev {
 	uint32_t order_n;
 	struct vq_staged *staged; /* size entries */
 	uint32_t n_staged;
+	/* packed without in_order: where the next staged used descriptor
+	 * goes (used_slot/used_wrap when nothing is staged), and the slots
+	 * the staged ones advance over */
+	uint16_t stage_slot;
+	bool stage_wrap;
+	uint32_t stage_slots;
 	struct vq_dev_stats stats;
 };
 
@@ -113,6 +119,8 @@ void vq_dev_vreport(vq_dev_t *vq, enum vc_severity sev, const char *clause, uint
 int vq_packed_dev_enable(vq_dev_t *vq);
 int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem);
 int vq_packed_dev_push(vq_dev_t *vq, uint32_t id, uint32_t written);
+int vq_packed_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max);
+unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n);
 bool vq_packed_dev_flush(vq_dev_t *vq);
 void vq_packed_dev_set_notify(vq_dev_t *vq, bool enable);
 void vq_packed_dev_publish_avail_event(vq_dev_t *vq);
@@ -249,6 +257,9 @@ int vq_packed_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out,
 		      const struct vq_buf *in, unsigned n_in, void *token, bool indirect);
 bool vq_packed_drv_kick_prepare(vq_drv_t *vq);
 int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len);
+int vq_packed_drv_add_batch(vq_drv_t *vq, const struct vq_buf *bufs, unsigned n, bool writable,
+			    void *const *tokens);
+int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max);
 void vq_packed_drv_set_interrupt(vq_drv_t *vq, bool enable);
 
 #endif

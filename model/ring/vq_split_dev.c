@@ -394,6 +394,92 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	return split_dev_pop(vq, elem);
 }
 
+/*
+ * vq_dev_pop_batch(), split layout: avail idx is read and judged once; then
+ * each head whose chain is one plain descriptor is accepted when every check
+ * of split_dev_pop() passes on the fields read once (head in range and not
+ * in flight; neither NEXT nor INDIRECT; a non-empty buffer inside guest
+ * memory). Anything else ends the loop before that avail entry; when it is
+ * the first, split_dev_pop() reads and judges it afresh and reports.
+ */
+static int split_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
+{
+	const uint32_t size = vq->cfg.size, mask = size - 1;
+	const bool in_order = vq->cfg.in_order;
+	const le16 *ring = vq->avail->ring;
+	const struct virtq_desc *table = vq->desc;
+	uint64_t *inflight = vq->inflight, *writable = vq->writable;
+	struct vc_seg *segs = vq->segs;
+	struct gm_window win = { 0, 0 };
+	const uint16_t last = vq->last_avail;
+	uint16_t avail_idx, dist;
+	unsigned k;
+
+	avail_idx = le16_load_acquire(&vq->avail->idx);
+	dist = (uint16_t)(avail_idx - last);
+	/* nothing available, or more than the ring holds: split_dev_pop()
+	 * publishes the event or reports */
+	if (dist == 0 || dist > size)
+		return split_dev_pop(vq, elem);
+	if (max > dist)
+		max = dist;
+	for (k = 0; k < max; k++) {
+		uint32_t head = le16_load_once(&ring[(last + k) & mask]);
+		uint64_t bit;
+		struct desc_copy d;
+		uint32_t w;
+
+		if (head >= size)
+			break;
+		bit = 1ull << (head % 64);
+		if (inflight[head / 64] & bit)
+			break;
+		/* the main table is 16-byte aligned: each field read once */
+		d.addr = le64_load_once(&table[head].addr);
+		d.len = le32_load_once(&table[head].len);
+		d.flags = le16_load_once(&table[head].flags);
+		if ((d.flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_INDIRECT)) || !d.len)
+			break;
+		if (!gm_window_has(&win, d.addr, d.len) &&
+		    !gm_window_of(vq->mem, d.addr, d.len, &win))
+			break;
+		w = !!(d.flags & VIRTQ_DESC_F_WRITE);
+		inflight[head / 64] |= bit;
+		writable[head] = w ? d.len : 0;
+		if (in_order)
+			vq_order_push(vq->order, size, vq->order_head, &vq->order_n, (uint16_t)head);
+		segs[k].gpa = d.addr;
+		segs[k].len = d.len;
+		segs[k].writable = w;
+		elem[k].head = head;
+		elem[k].n_readable = !w;
+		elem[k].n_writable = w;
+		elem[k].reserved = 0;
+		elem[k].readable_bytes = w ? 0 : d.len;
+		elem[k].writable_bytes = w ? d.len : 0;
+		elem[k].segs = &segs[k];
+	}
+	if (!k)
+		return split_dev_pop(vq, elem);
+	vq->n_inflight += k;
+	vq->last_avail = (uint16_t)(last + k);
+	vq->stats.popped += k;
+	vq->stats.descs_walked += k;
+	publish_avail_event(vq);
+	return (int)k;
+}
+
+int vq_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
+{
+	if (!vq->enabled || vq->broken)
+		return VC_POP_BROKEN;
+	if (!max)
+		return 0;
+	if (vq->cfg.packed)
+		return vq_packed_dev_pop_batch(vq, elem, max);
+	return split_dev_pop_batch(vq, elem, max);
+}
+
 /* devicenormative: Reserved Feature Bits -- with IN_ORDER, buffers are used
  * in the order they were made available. The entry is written by flush,
  * which may batch it with the ones after it. */
@@ -472,6 +558,66 @@ int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
 	if (vq->cfg.packed)
 		return vq_packed_dev_push(vq, head, written);
 	return split_dev_push(vq, head, written);
+}
+
+/*
+ * vq_dev_push_batch(), split layout: the checks of split_dev_push() in a
+ * tight loop; IN_ORDER, and any refusal, go to split_dev_push(), which
+ * stages or records. Returns the buffers taken.
+ */
+static unsigned split_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
+{
+	const uint32_t size = vq->cfg.size, mask = size - 1;
+	struct virtq_used_elem *ring = vq->used->ring;
+	uint64_t *inflight = vq->inflight;
+	const uint64_t *writable = vq->writable;
+	uint16_t used_idx = vq->used_idx;
+	unsigned k;
+
+	if (vq->cfg.in_order) {
+		/* buffer by buffer: split_dev_push() checks the order and
+		 * stages for flush's batching */
+		for (k = 0; k < n; k++)
+			if (split_dev_push(vq, used[k].head, used[k].written))
+				break;
+		return k;
+	}
+	for (k = 0; k < n; k++) {
+		const uint32_t head = used[k].head, written = used[k].written;
+		struct virtq_used_elem *u;
+		uint64_t bit;
+
+		if (head >= size)
+			break;
+		bit = 1ull << (head % 64);
+		if (!(inflight[head / 64] & bit) || written > writable[head])
+			break;
+		u = &ring[used_idx & mask];
+		le32_store_once(&u->id, head);
+		le32_store_once(&u->len, written); /* published by flush */
+		used_idx++;
+		inflight[head / 64] &= ~bit;
+	}
+	vq->used_idx = used_idx;
+	vq->n_inflight -= k;
+	vq->stats.used_entries += k;
+	vq->stats.pushed += k;
+	if (k == n)
+		return k;
+	/* the one-buffer push judges (and records) the rest, then the batch
+	 * goes on */
+	if (split_dev_push(vq, used[k].head, used[k].written))
+		return k;
+	return k + 1 + split_dev_push_batch(vq, used + k + 1, n - k - 1);
+}
+
+unsigned vq_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
+{
+	if (!vq->enabled || vq->broken)
+		return 0;
+	if (vq->cfg.packed)
+		return vq_packed_dev_push_batch(vq, used, n);
+	return split_dev_push_batch(vq, used, n);
 }
 
 /* The release store of used idx orders the elements written before it. */

@@ -324,6 +324,68 @@ int vq_drv_add(vq_drv_t *vq, const struct vq_buf *out, unsigned n_out, const str
 	return split_drv_add(vq, out, n_out, in, n_in, token, indirect);
 }
 
+/*
+ * vq_drv_add_batch(), split layout: each buffer one descriptor from the free
+ * list and one avail ring entry, as split_drv_add() posts a one-element
+ * chain. IN_ORDER goes through split_drv_add() buffer by buffer.
+ */
+static int split_drv_add_batch(vq_drv_t *vq, const struct vq_buf *bufs, unsigned n,
+			       bool writable, void *const *tokens)
+{
+	const uint16_t fl = writable ? VIRTQ_DESC_F_WRITE : 0;
+	const uint32_t mask = vq->cfg.size - 1u;
+	struct virtq_desc *table = vq->desc;
+	struct shadow_desc *shadow = vq->shadow;
+	struct head_state *heads = vq->heads;
+	le16 *ring = vq->avail->ring;
+	uint16_t head = vq->free_head, idx = vq->avail_idx;
+	unsigned k;
+
+	if (vq->cfg.in_order) {
+		for (k = 0; k < n; k++)
+			if (split_drv_add(vq, writable ? NULL : &bufs[k], !writable,
+					  writable ? &bufs[k] : NULL, writable, tokens ? tokens[k] : NULL,
+					  false) < 0)
+				break;
+		return (int)k;
+	}
+	if (n > vq->num_free)
+		n = vq->num_free;
+	for (k = 0; k < n; k++) {
+		const uint16_t next = shadow[head].next;
+		const uint32_t len = bufs[k].len;
+
+		/* as split_drv_add() posts a one-descriptor chain */
+		write_desc(&table[head], &shadow[head], bufs[k].gpa, len, fl, next);
+		heads[head] = (struct head_state){
+			.token = tokens ? tokens[k] : NULL,
+			.writable = writable ? len : 0,
+			.ndesc = 1,
+			.avail_pos = idx,
+			.inflight = true,
+		};
+		le16_store_once(&ring[idx & mask], head);
+		idx++;
+		head = next;
+	}
+	vq->free_head = head;
+	vq->avail_idx = idx;
+	vq->num_free = (uint16_t)(vq->num_free - n);
+	vq->outstanding = (uint16_t)(vq->outstanding + n);
+	vq->stats.added += n;
+	return (int)n;
+}
+
+int vq_drv_add_batch(vq_drv_t *vq, const struct vq_buf *bufs, unsigned n, bool writable,
+		     void *const *tokens)
+{
+	if (!vq->ready || vq->broken)
+		return -1;
+	if (vq->cfg.packed)
+		return vq_packed_drv_add_batch(vq, bufs, n, writable, tokens);
+	return split_drv_add_batch(vq, bufs, n, writable, tokens);
+}
+
 /* drivernormative: Updating idx -- the release store is the barrier that
  * orders descriptors and ring entries before the new idx. */
 static void vq_drv_publish_avail(vq_drv_t *vq)
@@ -566,4 +628,83 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	if (vq->cfg.packed)
 		return vq_packed_drv_get(vq, token, len);
 	return split_drv_get(vq, token, len);
+}
+
+/*
+ * vq_drv_get_batch(), split layout: used idx is read and judged once; then
+ * each used entry for a one-descriptor chain is accepted when every check of
+ * split_drv_get() passes on the fields read once (id in range, in flight,
+ * published; len within what was posted; its descriptor unchanged). Anything
+ * else ends the loop there, and when it is the first, split_drv_get() reads
+ * and judges it afresh. IN_ORDER goes entry by entry through split_drv_get().
+ */
+static int split_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
+{
+	const uint32_t size = vq->cfg.size, mask = size - 1;
+	const struct virtq_used_elem *ring = vq->used->ring;
+	const struct virtq_desc *table = vq->desc;
+	struct shadow_desc *shadow = vq->shadow;
+	struct head_state *heads = vq->heads;
+	const uint16_t last = vq->last_used;
+	uint16_t used_idx, dist, unpub, free_head = vq->free_head;
+	unsigned k;
+
+	if (vq->cfg.in_order || vq->batch_left) {
+		int rc = 0;
+
+		for (k = 0; k < max; k++) {
+			rc = split_drv_get(vq, &tokens[k], &lens[k]);
+			if (rc != 1)
+				break;
+		}
+		return k ? (int)k : rc;
+	}
+	unpub = (uint16_t)(vq->avail_idx - vq->avail_published);
+	used_idx = le16_load_acquire(&vq->used->idx);
+	dist = (uint16_t)(used_idx - last);
+	if (dist > (uint16_t)(vq->outstanding - unpub))
+		dist = 0; /* split_drv_get() reports it */
+	if (max > dist)
+		max = dist;
+	for (k = 0; k < max; k++) {
+		const struct virtq_used_elem *e = &ring[(uint16_t)(last + k) & mask];
+		uint32_t id = le32_load_once(&e->id), ulen = le32_load_once(&e->len);
+		struct head_state *h;
+
+		if (id >= size)
+			break;
+		h = &heads[id];
+		if (!h->inflight || (uint16_t)(h->avail_pos - vq->avail_published) < unpub ||
+		    ulen > h->writable || h->ndesc != 1 || h->n_indirect ||
+		    !same_desc(&table[id], &shadow[id]))
+			break;
+		/* free the descriptor from the shadows, never from the table */
+		shadow[id].next = free_head;
+		free_head = (uint16_t)id;
+		h->inflight = false;
+		h->completed = true;
+		tokens[k] = h->token;
+		lens[k] = ulen;
+	}
+	if (!k)
+		return split_drv_get(vq, &tokens[0], &lens[0]);
+	vq->free_head = free_head;
+	vq->num_free = (uint16_t)(vq->num_free + k);
+	vq->last_used = (uint16_t)(last + k);
+	vq->outstanding = (uint16_t)(vq->outstanding - k);
+	vq->stats.reaped += k;
+	if (vq->cfg.event_idx && vq->interrupt_wanted)
+		le16_store_release(virtq_used_event(vq->avail, vq->cfg.size), vq->last_used);
+	return (int)k;
+}
+
+int vq_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
+{
+	if (!vq->ready || vq->broken)
+		return -1;
+	if (!max)
+		return 0;
+	if (vq->cfg.packed)
+		return vq_packed_drv_get_batch(vq, tokens, lens, max);
+	return split_drv_get_batch(vq, tokens, lens, max);
 }
