@@ -562,10 +562,10 @@ int vq_packed_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 /* ------------------------------------------------------- used buffers */
 
 /*
- * Stage one used buffer. Without in_order its used descriptor's place is
- * known now: id and len are written at once (the driver reads them only
- * after the flags, which flush stores last); with in_order flush may merge
- * it into a batch, so everything waits for flush.
+ * Stage one used buffer for flush, which writes every used descriptor (the
+ * ring is not touched before). Without in_order its place is known now and
+ * recorded; with in_order flush may merge it into a batch and places it
+ * then.
  */
 static inline void stage_used(vq_dev_t *vq, uint32_t id, uint32_t written, uint16_t ndesc,
 			      bool complete)
@@ -587,8 +587,6 @@ static inline void stage_used(vq_dev_t *vq, uint32_t id, uint32_t written, uint1
 	vq->n_staged++;
 	s->slot = vq->stage_slot;
 	s->wrap = vq->stage_wrap;
-	le16_store_once(&vq->ring[s->slot].id, (uint16_t)id);
-	le32_store_once(&vq->ring[s->slot].len, written);
 	next = (uint32_t)vq->stage_slot + ndesc;
 	if (next >= vq->cfg.size) {
 		next -= vq->cfg.size;
@@ -643,7 +641,6 @@ unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, 
 {
 	struct vq_id_entry *direct = id_direct(vq);
 	const uint32_t size = vq->cfg.size;
-	struct pvirtq_desc *ring = vq->ring;
 	struct vq_staged *staged = vq->staged;
 	uint32_t taken = 0, n_staged, slots;
 	uint16_t slot;
@@ -677,14 +674,12 @@ unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, 
 		e = &direct[id];
 		if (!e->used || written > e->writable)
 			break;
-		/* as stage_used(): id and len now; flush needs only where the
-		 * flags go and what they say */
+		/* as stage_used(): flush needs the id, the len and the place */
+		staged[n_staged].id = id;
 		staged[n_staged].written = written;
 		staged[n_staged].slot = slot;
 		staged[n_staged].wrap = wrap;
 		n_staged++;
-		le16_store_once(&ring[slot].id, (uint16_t)id);
-		le32_store_once(&ring[slot].len, written);
 		next = (uint32_t)slot + e->ndesc;
 		if (next >= size) {
 			next -= size;
@@ -710,9 +705,9 @@ unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, 
 	return k + 1 + vq_packed_dev_push_batch(vq, used + k + 1, n - k - 1);
 }
 
-/* Publish the staged used descriptors: their flags with release stores, the
- * first one last, so the driver (which polls the first) sees the flush
- * whole. Returns the ring slots they advance over. */
+/* Write the staged used descriptors: id and len, then flags with a release
+ * store; the first one last, so the driver (which polls the first) sees the
+ * flush whole. Returns the ring slots they advance over. */
 static uint32_t vq_dev_publish_used_descs(vq_dev_t *vq)
 {
 	const uint32_t size = vq->cfg.size;
@@ -721,14 +716,17 @@ static uint32_t vq_dev_publish_used_descs(vq_dev_t *vq)
 	bool wrap;
 
 	if (!vq->cfg.in_order) {
-		/* id and len were written when each was staged */
+		/* each was placed when it was staged */
 		for (g = vq->n_staged; g-- > 0;) {
 			const struct vq_staged *s = &staged[g];
+			struct pvirtq_desc *d = &vq->ring[s->slot];
 			/* 2.8.4: WRITE says whether the device wrote anything */
 			uint16_t fl = (uint16_t)(pvirtq_used_flags(s->wrap) |
 						 (s->written ? VIRTQ_DESC_F_WRITE : 0));
 
-			le16_store_release(&vq->ring[s->slot].flags, fl);
+			le16_store_once(&d->id, (uint16_t)s->id);
+			le32_store_once(&d->len, s->written);
+			le16_store_release(&d->flags, fl);
 		}
 		vq->stats.used_entries += vq->n_staged;
 		total = vq->stage_slots;
