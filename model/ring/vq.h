@@ -100,7 +100,10 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem);
  * shape, or one that fails a check, ends the loop unconsumed; when it is the
  * first of the call, the one-buffer call handles it, reading and checking
  * every field afresh, so a violation is always found and reported by the
- * one-buffer code.
+ * one-buffer code. Two exceptions go through the one-buffer call for each
+ * buffer, so a violation can come from a call that also hands buffers back:
+ * vq_dev_push_batch() (a refused buffer is recorded there and ends it) and
+ * vq_drv_get_batch() under IN_ORDER.
  */
 
 /*

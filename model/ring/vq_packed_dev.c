@@ -637,24 +637,18 @@ int vq_packed_dev_push(vq_dev_t *vq, uint32_t id, uint32_t written)
  * queue size in a tight loop; any other id, and any refusal, goes to
  * vq_packed_dev_push(), which records it. Returns the buffers taken.
  */
-unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
+/* The tight loop of vq_packed_dev_push_batch(): ids below the queue size
+ * that pass every check; returns how many it took from the front of used. */
+static unsigned push_run(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
 {
 	struct vq_id_entry *direct = id_direct(vq);
 	const uint32_t size = vq->cfg.size;
 	struct vq_staged *staged = vq->staged;
-	uint32_t taken = 0, n_staged, slots;
+	uint32_t n_staged, slots;
 	uint16_t slot;
 	bool wrap;
 	unsigned k;
 
-	if (vq->cfg.in_order) {
-		/* buffer by buffer: the order check and the staging for
-		 * flush's batching are vq_packed_dev_push()'s */
-		for (k = 0; k < n; k++)
-			if (vq_packed_dev_push(vq, used[k].head, used[k].written))
-				break;
-		return k;
-	}
 	if (!vq->n_staged) {
 		vq->stage_slot = vq->used_slot;
 		vq->stage_wrap = vq->used_wrap;
@@ -688,21 +682,39 @@ unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, 
 		slot = (uint16_t)next;
 		slots += e->ndesc;
 		direct[id].used = false; /* a direct entry: no cluster to mend */
-		taken++;
 	}
 	vq->n_staged = n_staged;
 	vq->stage_slot = slot;
 	vq->stage_wrap = wrap;
 	vq->stage_slots = slots;
-	vq->n_inflight -= taken;
-	vq->stats.pushed += taken;
-	if (k == n)
+	vq->n_inflight -= k;
+	vq->stats.pushed += k;
+	return k;
+}
+
+unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
+{
+	unsigned k = 0;
+
+	if (vq->cfg.in_order) {
+		/* buffer by buffer: the order check and the staging for
+		 * flush's batching are vq_packed_dev_push()'s */
+		for (; k < n; k++)
+			if (vq_packed_dev_push(vq, used[k].head, used[k].written))
+				break;
 		return k;
-	/* any other id, or a refusal: the one-buffer push judges it (and
-	 * records), then the batch goes on */
-	if (vq_packed_dev_push(vq, used[k].head, used[k].written))
-		return k;
-	return k + 1 + vq_packed_dev_push_batch(vq, used + k + 1, n - k - 1);
+	}
+	while (k < n) {
+		k += push_run(vq, used + k, n - k);
+		if (k == n)
+			break;
+		/* any other id, or a refusal: the one-buffer push judges it
+		 * (and records a refusal, which ends the batch) */
+		if (vq_packed_dev_push(vq, used[k].head, used[k].written))
+			break;
+		k++;
+	}
+	return k;
 }
 
 /* Write the staged used descriptors: id and len, then flags with a release

@@ -560,12 +560,10 @@ int vq_dev_push(vq_dev_t *vq, uint32_t head, uint32_t written)
 	return split_dev_push(vq, head, written);
 }
 
-/*
- * vq_dev_push_batch(), split layout: the checks of split_dev_push() in a
- * tight loop; IN_ORDER, and any refusal, go to split_dev_push(), which
- * stages or records. Returns the buffers taken.
- */
-static unsigned split_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
+/* The tight loop of vq_dev_push_batch(), split layout: the checks of
+ * split_dev_push() without IN_ORDER; returns how many it took from the
+ * front of used. */
+static unsigned split_push_run(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
 {
 	const uint32_t size = vq->cfg.size, mask = size - 1;
 	struct virtq_used_elem *ring = vq->used->ring;
@@ -574,14 +572,6 @@ static unsigned split_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *use
 	uint16_t used_idx = vq->used_idx;
 	unsigned k;
 
-	if (vq->cfg.in_order) {
-		/* buffer by buffer: split_dev_push() checks the order and
-		 * stages for flush's batching */
-		for (k = 0; k < n; k++)
-			if (split_dev_push(vq, used[k].head, used[k].written))
-				break;
-		return k;
-	}
 	for (k = 0; k < n; k++) {
 		const uint32_t head = used[k].head, written = used[k].written;
 		struct virtq_used_elem *u;
@@ -602,13 +592,29 @@ static unsigned split_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *use
 	vq->n_inflight -= k;
 	vq->stats.used_entries += k;
 	vq->stats.pushed += k;
-	if (k == n)
-		return k;
-	/* the one-buffer push judges (and records) the rest, then the batch
-	 * goes on */
-	if (split_dev_push(vq, used[k].head, used[k].written))
-		return k;
-	return k + 1 + split_dev_push_batch(vq, used + k + 1, n - k - 1);
+	return k;
+}
+
+/*
+ * vq_dev_push_batch(), split layout: runs of split_push_run(); what it stops
+ * at, and every buffer under IN_ORDER, goes to split_dev_push(), which
+ * stages, or records a refusal that ends the batch.
+ */
+static unsigned split_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
+{
+	unsigned k = 0;
+
+	while (k < n) {
+		if (!vq->cfg.in_order) {
+			k += split_push_run(vq, used + k, n - k);
+			if (k == n)
+				break;
+		}
+		if (split_dev_push(vq, used[k].head, used[k].written))
+			break;
+		k++;
+	}
+	return k;
 }
 
 unsigned vq_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
