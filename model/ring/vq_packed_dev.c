@@ -451,16 +451,12 @@ static __attribute__((noinline)) int pop_list(vq_dev_t *vq, struct vc_elem *elem
 	return pop_finish(vq, elem, &w, id, count, slot, wrap);
 }
 
-int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+/* The buffer at last_avail, whose flags were just loaded (acquire). */
+static int pop_flags(vq_dev_t *vq, struct vc_elem *elem, uint16_t flags)
 {
 	const uint16_t slot = vq->last_avail;
 	const bool wrap = vq->avail_wrap;
-	uint16_t flags;
 
-	/* devicenormative: Packed Virtqueues / Descriptor Table -- use a
-	 * descriptor only once its AVAIL bit changed; the acquire load is the
-	 * barrier before the other fields are read */
-	flags = le16_load_acquire(&vq->ring[slot].flags);
 	if (!pvirtq_is_avail(flags, wrap)) {
 		/* AVAIL == USED == the wrap counter is a used descriptor of
 		 * this lap, which the device cannot have written here */
@@ -474,6 +470,14 @@ int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	if (!(flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_INDIRECT)))
 		return pop_one(vq, elem, flags);
 	return pop_list(vq, elem, flags);
+}
+
+int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+{
+	/* devicenormative: Packed Virtqueues / Descriptor Table -- use a
+	 * descriptor only once its AVAIL bit changed; the acquire load is the
+	 * barrier before the other fields are read */
+	return pop_flags(vq, elem, le16_load_acquire(&vq->ring[vq->last_avail].flags));
 }
 
 /*
@@ -498,6 +502,7 @@ int vq_packed_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 	bool wrap = vq->avail_wrap;
 	uint16_t want = pvirtq_avail_flags(wrap);
 	unsigned k, room = size - vq->ring_busy;
+	uint16_t first = 0;
 
 	if (!max)
 		return 0;
@@ -512,6 +517,8 @@ int vq_packed_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 		uint64_t addr;
 		uint32_t len, w;
 
+		if (!k)
+			first = flags;
 		if ((flags & shape) != want)
 			break;
 		addr = le64_load_once(&d->addr);
@@ -547,8 +554,11 @@ int vq_packed_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 			want = pvirtq_avail_flags(wrap);
 		}
 	}
+	/* the first buffer is not of the common shape, or fails a check: the
+	 * one-buffer pop judges it, from the flags already read (none read
+	 * when the ring has no free slot) */
 	if (!k)
-		return vq_packed_dev_pop(vq, elem);
+		return max ? pop_flags(vq, elem, first) : vq_packed_dev_pop(vq, elem);
 	vq->ring_busy += k;
 	vq->n_inflight += k;
 	vq->last_avail = slot;

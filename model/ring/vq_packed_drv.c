@@ -454,20 +454,16 @@ static __attribute__((noinline)) int get_batch(vq_drv_t *vq, const struct head_s
 	return deliver(vq, vq->order[vq->order_head], token, len);
 }
 
-int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
+/* The used descriptor polled at used_slot, whose flags were just loaded
+ * (acquire). */
+static int get_flags(vq_drv_t *vq, void **token, uint32_t *len, uint16_t flags)
 {
 	const uint32_t size = vq->cfg.size;
 	const bool w = vq->used_wrap;
-	uint16_t slot = vq->used_slot, flags, id;
+	uint16_t slot = vq->used_slot, id;
 	uint32_t ulen, next;
 	struct head_state *h;
 
-	if (!vq->ready || vq->broken)
-		return -1;
-	if (vq->batch_left)
-		return deliver(vq, vq->order[vq->order_head], token, len);
-
-	flags = le16_load_acquire(&vq->ring[slot].flags);
 	if (!pvirtq_is_used(flags, w)) {
 		/* with buffers out, the polled slot holds one of ours (AVAIL
 		 * == w, USED != w) until the device overwrites it with a used
@@ -540,6 +536,15 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	return 1;
 }
 
+int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
+{
+	if (!vq->ready || vq->broken)
+		return -1;
+	if (vq->batch_left)
+		return deliver(vq, vq->order[vq->order_head], token, len);
+	return get_flags(vq, token, len, le16_load_acquire(&vq->ring[vq->used_slot].flags));
+}
+
 /*
  * vq_drv_get_batch(): used descriptors of one-slot-or-more direct buffers,
  * each accepted only when every check of vq_packed_drv_get() passes on the
@@ -556,6 +561,7 @@ int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigne
 	uint32_t n_free_ids = vq->n_free_ids, slots = 0;
 	uint16_t slot = vq->used_slot;
 	bool w = vq->used_wrap;
+	uint16_t first = 0;
 	unsigned k;
 
 	if (!vq->ready || vq->broken)
@@ -580,6 +586,8 @@ int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigne
 		struct head_state *h;
 		uint32_t ulen, next;
 
+		if (!k)
+			first = flags;
 		if (!pvirtq_is_used(flags, w))
 			break;
 		id = le16_load_once(&d->id);
@@ -609,8 +617,12 @@ int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigne
 		h->completed = true;
 		h->published = false;
 	}
+	/* nothing used, or the first used descriptor is not of the common
+	 * shape or fails a check: the one-buffer get judges it, from the
+	 * flags already read (none read when no buffer is published) */
 	if (!k)
-		return vq_packed_drv_get(vq, &tokens[0], &lens[0]);
+		return max ? get_flags(vq, &tokens[0], &lens[0], first)
+			   : vq_packed_drv_get(vq, &tokens[0], &lens[0]);
 	vq->n_free_ids = n_free_ids;
 	vq->num_free = (uint16_t)(vq->num_free + slots);
 	vq->outstanding = (uint16_t)(vq->outstanding - k);

@@ -252,20 +252,19 @@ static inline void desc_load(const uint8_t *p, struct desc_copy *c)
 	c->next = le16_to_cpu(d.next);
 }
 
-/* the split layout (the packed one is dispatched before) */
+/* the split layout (the packed one is dispatched before), with avail idx
+ * as just loaded (acquire) */
 static __attribute__((noinline))
-int split_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+int split_pop_idx(vq_dev_t *vq, struct vc_elem *elem, uint16_t avail_idx)
 {
 	const uint32_t size = vq->cfg.size;
 	const uint8_t *table;
 	uint32_t table_n, i, count = 0, nseg = 0, n_w = 0;
 	uint64_t rbytes = 0, wbytes = 0;
 	bool in_indirect = false, seen_write = false;
-	uint16_t avail_idx, dist, head16;
+	uint16_t dist, head16;
 	uint32_t head;
 
-
-	avail_idx = le16_load_acquire(&vq->avail->idx);
 	dist = (uint16_t)(avail_idx - vq->last_avail);
 	if (dist == 0) {
 		publish_avail_event(vq);
@@ -385,6 +384,11 @@ int split_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 	return VC_POP_OK;
 }
 
+static int split_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
+{
+	return split_pop_idx(vq, elem, le16_load_acquire(&vq->avail->idx));
+}
+
 int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
 {
 	if (!vq->enabled || vq->broken)
@@ -400,7 +404,7 @@ int vq_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
  * of split_dev_pop() passes on the fields read once (head in range and not
  * in flight; neither NEXT nor INDIRECT; a non-empty buffer inside guest
  * memory). Anything else ends the loop before that avail entry; when it is
- * the first, split_dev_pop() reads and judges it afresh and reports.
+ * the first, split_pop_idx() judges it afresh, from the same avail idx.
  */
 static int split_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 {
@@ -417,10 +421,10 @@ static int split_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 
 	avail_idx = le16_load_acquire(&vq->avail->idx);
 	dist = (uint16_t)(avail_idx - last);
-	/* nothing available, or more than the ring holds: split_dev_pop()
+	/* nothing available, or more than the ring holds: split_pop_idx()
 	 * publishes the event or reports */
 	if (dist == 0 || dist > size)
-		return split_dev_pop(vq, elem);
+		return split_pop_idx(vq, elem, avail_idx);
 	if (max > dist)
 		max = dist;
 	for (k = 0; k < max; k++) {
@@ -459,8 +463,9 @@ static int split_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 		elem[k].writable_bytes = w ? d.len : 0;
 		elem[k].segs = &segs[k];
 	}
+	/* the one-buffer pop judges the first entry, from the same idx */
 	if (!k)
-		return split_dev_pop(vq, elem);
+		return split_pop_idx(vq, elem, avail_idx);
 	vq->n_inflight += k;
 	vq->last_avail = (uint16_t)(last + k);
 	vq->stats.popped += k;

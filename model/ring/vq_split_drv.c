@@ -541,24 +541,20 @@ static int get_in_order(vq_drv_t *vq, uint32_t id, uint32_t ulen, uint16_t dist,
 	return deliver_in_order(vq, token, len);
 }
 
-/* the split layout (the packed one is dispatched before) */
+/* the split layout (the packed one is dispatched before), with used idx as
+ * just loaded (acquire) */
 static __attribute__((noinline))
-int split_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
+int split_get_idx(vq_drv_t *vq, void **token, uint32_t *len, uint16_t used_idx)
 {
-	uint16_t used_idx, dist, last, k, unpub;
+	uint16_t dist, last, k, unpub;
 	uint32_t id, ulen;
 	struct head_state *h;
 	const struct virtq_used_elem *e;
 	bool in_table;
 	int bad;
 
-	if (!vq->ready || vq->broken)
-		return -1;
-	if (vq->batch_left)
-		return deliver_in_order(vq, token, len);
 	/* chains added but not yet published were never seen by the device */
 	unpub = (uint16_t)(vq->avail_idx - vq->avail_published);
-	used_idx = le16_load_acquire(&vq->used->idx);
 	dist = (uint16_t)(used_idx - vq->last_used);
 	if (dist == 0)
 		return 0;
@@ -623,6 +619,15 @@ int split_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 	return 1;
 }
 
+static int split_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
+{
+	if (!vq->ready || vq->broken)
+		return -1;
+	if (vq->batch_left)
+		return deliver_in_order(vq, token, len);
+	return split_get_idx(vq, token, len, le16_load_acquire(&vq->used->idx));
+}
+
 int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 {
 	if (vq->cfg.packed)
@@ -633,10 +638,10 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
 /*
  * vq_drv_get_batch(), split layout: used idx is read and judged once; then
  * each used entry for a one-descriptor chain is accepted when every check of
- * split_drv_get() passes on the fields read once (id in range, in flight,
+ * split_get_idx() passes on the fields read once (id in range, in flight,
  * published; len within what was posted; its descriptor unchanged). Anything
- * else ends the loop there, and when it is the first, split_drv_get() reads
- * and judges it afresh. IN_ORDER goes entry by entry through split_drv_get().
+ * else ends the loop there, and when it is the first, split_get_idx() judges
+ * it afresh, from the same used idx. IN_ORDER goes entry by entry through split_drv_get().
  */
 static int split_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
 {
@@ -663,7 +668,7 @@ static int split_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsi
 	used_idx = le16_load_acquire(&vq->used->idx);
 	dist = (uint16_t)(used_idx - last);
 	if (dist > (uint16_t)(vq->outstanding - unpub))
-		dist = 0; /* split_drv_get() reports it */
+		dist = 0; /* split_get_idx() reports it */
 	if (max > dist)
 		max = dist;
 	for (k = 0; k < max; k++) {
@@ -686,8 +691,9 @@ static int split_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsi
 		tokens[k] = h->token;
 		lens[k] = ulen;
 	}
+	/* the one-buffer get judges the first entry, from the same idx */
 	if (!k)
-		return split_drv_get(vq, &tokens[0], &lens[0]);
+		return split_get_idx(vq, &tokens[0], &lens[0], used_idx);
 	vq->free_head = free_head;
 	vq->num_free = (uint16_t)(vq->num_free + k);
 	vq->last_used = (uint16_t)(last + k);
