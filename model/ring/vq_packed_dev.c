@@ -702,18 +702,11 @@ static unsigned push_run(vq_dev_t *vq, const struct vq_used_buf *used, unsigned 
 	return k;
 }
 
+/* without in_order (vq_dev_push_batch() takes that buffer by buffer) */
 unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
 {
 	unsigned k = 0;
 
-	if (vq->cfg.in_order) {
-		/* buffer by buffer: the order check and the staging for
-		 * flush's batching are vq_packed_dev_push()'s */
-		for (; k < n; k++)
-			if (vq_packed_dev_push(vq, used[k].head, used[k].written))
-				break;
-		return k;
-	}
 	while (k < n) {
 		k += push_run(vq, used + k, n - k);
 		if (k == n)

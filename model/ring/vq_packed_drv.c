@@ -550,7 +550,8 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
  * each accepted only when every check of vq_packed_drv_get() passes on the
  * fields read once; anything else (an indirect buffer, a refusal) ends the
  * loop there, and when it is the first, vq_packed_drv_get() reads and judges
- * it afresh. IN_ORDER goes buffer by buffer through vq_packed_drv_get().
+ * it afresh. Without IN_ORDER (vq_drv_get_batch() takes that buffer by
+ * buffer).
  */
 int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
 {
@@ -564,18 +565,6 @@ int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigne
 	uint16_t first = 0;
 	unsigned k;
 
-	if (!vq->ready || vq->broken)
-		return -1;
-	if (vq->cfg.in_order) {
-		int rc = 0;
-
-		for (k = 0; k < max; k++) {
-			rc = vq_packed_drv_get(vq, &tokens[k], &lens[k]);
-			if (rc != 1)
-				break;
-		}
-		return k ? (int)k : rc;
-	}
 	/* at most the published buffers: with none, vq_packed_drv_get()
 	 * judges a used descriptor */
 	if (max > vq->outstanding_pub)

@@ -601,20 +601,18 @@ static unsigned split_push_run(vq_dev_t *vq, const struct vq_used_buf *used, uns
 }
 
 /*
- * vq_dev_push_batch(), split layout: runs of split_push_run(); what it stops
- * at, and every buffer under IN_ORDER, goes to split_dev_push(), which
- * stages, or records a refusal that ends the batch.
+ * vq_dev_push_batch(), split layout without in_order: runs of
+ * split_push_run(); what it stops at goes to split_dev_push(), which
+ * records the refusal that ends the batch.
  */
 static unsigned split_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
 {
 	unsigned k = 0;
 
 	while (k < n) {
-		if (!vq->cfg.in_order) {
-			k += split_push_run(vq, used + k, n - k);
-			if (k == n)
-				break;
-		}
+		k += split_push_run(vq, used + k, n - k);
+		if (k == n)
+			break;
 		if (split_dev_push(vq, used[k].head, used[k].written))
 			break;
 		k++;
@@ -624,8 +622,18 @@ static unsigned split_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *use
 
 unsigned vq_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
 {
+	unsigned k;
+
 	if (!vq->enabled || vq->broken)
 		return 0;
+	if (vq->cfg.in_order) {
+		/* buffer by buffer, either layout: the order check and the
+		 * staging for flush's batching are vq_dev_push()'s */
+		for (k = 0; k < n; k++)
+			if (vq_dev_push(vq, used[k].head, used[k].written))
+				break;
+		return k;
+	}
 	if (vq->cfg.packed)
 		return vq_packed_dev_push_batch(vq, used, n);
 	return split_dev_push_batch(vq, used, n);

@@ -641,7 +641,8 @@ int vq_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
  * split_get_idx() passes on the fields read once (id in range, in flight,
  * published; len within what was posted; its descriptor unchanged). Anything
  * else ends the loop there, and when it is the first, split_get_idx() judges
- * it afresh, from the same used idx. IN_ORDER goes entry by entry through split_drv_get().
+ * it afresh, from the same used idx. Without IN_ORDER (vq_drv_get_batch()
+ * takes that buffer by buffer).
  */
 static int split_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
 {
@@ -654,16 +655,6 @@ static int split_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsi
 	uint16_t used_idx, dist, unpub, free_head = vq->free_head;
 	unsigned k;
 
-	if (vq->cfg.in_order || vq->batch_left) {
-		int rc = 0;
-
-		for (k = 0; k < max; k++) {
-			rc = split_drv_get(vq, &tokens[k], &lens[k]);
-			if (rc != 1)
-				break;
-		}
-		return k ? (int)k : rc;
-	}
 	unpub = (uint16_t)(vq->avail_idx - vq->avail_published);
 	used_idx = le16_load_acquire(&vq->used->idx);
 	dist = (uint16_t)(used_idx - last);
@@ -706,10 +697,23 @@ static int split_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsi
 
 int vq_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
 {
+	unsigned k;
+	int rc = 0;
+
 	if (!vq->ready || vq->broken)
 		return -1;
 	if (!max)
 		return 0;
+	if (vq->cfg.in_order) {
+		/* buffer by buffer, either layout: a used entry may stand for
+		 * several buffers, which vq_drv_get() hands out one a call */
+		for (k = 0; k < max; k++) {
+			rc = vq_drv_get(vq, &tokens[k], &lens[k]);
+			if (rc != 1)
+				break;
+		}
+		return k ? (int)k : rc;
+	}
 	if (vq->cfg.packed)
 		return vq_packed_drv_get_batch(vq, tokens, lens, max);
 	return split_drv_get_batch(vq, tokens, lens, max);
