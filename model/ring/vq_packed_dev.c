@@ -486,7 +486,8 @@ int vq_packed_dev_pop(vq_dev_t *vq, struct vc_elem *elem)
  * wrap counter, neither NEXT nor INDIRECT, a slot free, the id below the
  * queue size and not outstanding, a non-empty buffer inside guest memory).
  * Anything else ends the loop before that slot; when it is the first, the
- * one-buffer pop reads and judges it afresh and reports what is wrong.
+ * one-buffer pop judges it from the flags read here, reads the rest afresh
+ * and reports what is wrong.
  */
 int vq_packed_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 {
@@ -642,13 +643,9 @@ int vq_packed_dev_push(vq_dev_t *vq, uint32_t id, uint32_t written)
 	return 0;
 }
 
-/*
- * vq_dev_push_batch(): the checks of vq_packed_dev_push() for ids below the
- * queue size in a tight loop; any other id, and any refusal, goes to
- * vq_packed_dev_push(), which records it. Returns the buffers taken.
- */
 /* The tight loop of vq_packed_dev_push_batch(): ids below the queue size
- * that pass every check; returns how many it took from the front of used. */
+ * that pass every check of vq_packed_dev_push(); returns how many it took
+ * from the front of used. */
 static unsigned push_run(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
 {
 	struct vq_id_entry *direct = id_direct(vq);
@@ -702,7 +699,11 @@ static unsigned push_run(vq_dev_t *vq, const struct vq_used_buf *used, unsigned 
 	return k;
 }
 
-/* without in_order (vq_dev_push_batch() takes that buffer by buffer) */
+/*
+ * vq_dev_push_batch() without in_order (which it takes buffer by buffer):
+ * runs of push_run(); any other id, and any refusal, goes to
+ * vq_packed_dev_push(), which records a refusal. Returns the buffers taken.
+ */
 unsigned vq_packed_dev_push_batch(vq_dev_t *vq, const struct vq_used_buf *used, unsigned n)
 {
 	unsigned k = 0;

@@ -549,9 +549,9 @@ int vq_packed_drv_get(vq_drv_t *vq, void **token, uint32_t *len)
  * vq_drv_get_batch(): used descriptors of one-slot-or-more direct buffers,
  * each accepted only when every check of vq_packed_drv_get() passes on the
  * fields read once; anything else (an indirect buffer, a refusal) ends the
- * loop there, and when it is the first, vq_packed_drv_get() reads and judges
- * it afresh. Without IN_ORDER (vq_drv_get_batch() takes that buffer by
- * buffer).
+ * loop there, and when it is the first, the one-buffer get judges it from
+ * the flags read here and reads the rest afresh. Without IN_ORDER
+ * (vq_drv_get_batch() takes that buffer by buffer).
  */
 int vq_packed_drv_get_batch(vq_drv_t *vq, void **tokens, uint32_t *lens, unsigned max)
 {
