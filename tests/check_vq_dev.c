@@ -1742,6 +1742,38 @@ START_TEST(in_order_flush_writes_one_used_entry_per_batch)
 }
 END_TEST
 
+/*
+ * A pushed head may be made available again before flush publishes it, so a
+ * driver that recycles one head has the device push it more times than the
+ * queue has entries between two flushes. The staging array holds QSZ
+ * entries: past that the device writes the used entries at once (and
+ * flush publishes them all), instead of writing past the array (a heap
+ * overflow fuzz_vq_batch found under ASan).
+ */
+START_TEST(in_order_recycled_head_pushed_past_the_queue_size_before_a_flush)
+{
+	struct vc_elem e;
+	unsigned i, rounds = 3 * QSZ + 1;
+
+	fx_enable_in_order();
+	desc(0, BUF(0), 16, F_W, 1);
+	for (i = 0; i < rounds; i++) {
+		make_avail(0);
+		pop_ok(&e);
+		ck_assert_uint_eq(e.head, 0);
+		ck_assert_int_eq(vq_dev_push(fx.vq, 0, 16), 0);
+	}
+	assert_no_violation();
+	/* the entries written early are not published before the flush */
+	ck_assert_uint_eq(used_idx(), 0);
+	vq_dev_flush(fx.vq);
+	ck_assert_uint_eq(used_idx(), (uint16_t)rounds);
+	ck_assert_uint_eq(vq_dev_stats(fx.vq)->pushed, rounds);
+	ck_assert_uint_eq(le32_to_cpu(fx.used->ring[(rounds - 1) & (QSZ - 1)].id), 0);
+	assert_no_violation();
+}
+END_TEST
+
 START_TEST(set_broken_refuses_work_without_report)
 {
 	struct vc_elem e;
@@ -1821,6 +1853,7 @@ static Suite *vq_dev_suite(void)
 	tcase_add_test(tc, in_order_chain_wrapping_to_slot_0_is_accepted);
 	tcase_add_test(tc, in_order_push_out_of_order_is_a_host_error);
 	tcase_add_test(tc, in_order_flush_writes_one_used_entry_per_batch);
+	tcase_add_test(tc, in_order_recycled_head_pushed_past_the_queue_size_before_a_flush);
 	suite_add_tcase(s, tc);
 	return s;
 }

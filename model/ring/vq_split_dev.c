@@ -485,6 +485,8 @@ int vq_dev_pop_batch(vq_dev_t *vq, struct vc_elem *elem, unsigned max)
 	return split_dev_pop_batch(vq, elem, max);
 }
 
+static void write_staged(vq_dev_t *vq);
+
 /* devicenormative: Reserved Feature Bits -- with IN_ORDER, buffers are used
  * in the order they were made available. The entry is written by flush,
  * which may batch it with the ones after it. */
@@ -498,6 +500,14 @@ static int stage_in_order(vq_dev_t *vq, uint32_t head, uint32_t written)
 		       head, oldest);
 		return -1;
 	}
+	/* A pushed head is free to be made available again before flush
+	 * publishes it, so a driver that recycles heads can have the device
+	 * push more than the queue size between two flushes: the staging
+	 * array (size entries) is then written to the used ring now, and
+	 * flush only publishes. Batching stops at that boundary, which 2.7.9
+	 * allows. (fuzz_vq_batch found the overflow this prevents.) */
+	if (vq->n_staged == vq->cfg.size)
+		write_staged(vq);
 	vq->staged[vq->n_staged++] = (struct vq_staged){
 		.id = head, .written = written, .complete = written == vq->writable[head],
 	};
