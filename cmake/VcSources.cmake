@@ -58,6 +58,7 @@ set(VC_CONFORMANCE_SOURCES
   selfcheck.c
   ytree.c
   ../fuzz/fsd_input.c
+  ../fuzz/blk_req_input.c
   export_corpus.c
   crash2case.c
   vu_client.c

@@ -30,18 +30,17 @@
 #include <string.h>
 
 #include "blk_drv.h"
+#include "../fuzz/blk_req_input.h"
 #include "replay_priv.h"
 #include "vdev_core.h"
 #include "vdrv.h"
 #include "virtiocheck/clause.h"
 #include "virtiocheck/virtio.h"
 
-#define SECT 512u
-#define DATA_MAX ((64u + 8u) * SECT)   /* the fuzzer's data lengths */
-#define SEGS_MAX 8u
+#define SECT BLK_REQ_SECT
+#define DATA_MAX BLK_REQ_DATA_MAX      /* the fuzzer's data lengths */
 #define MAX_OPS 48
 #define MAX_RESETS 4
-#define MAX_CUTS 4
 #define KNOWN_SECT 1024u               /* sectors whose contents are tracked */
 #define BLK_QMAX 4
 
@@ -59,14 +58,9 @@ static const struct gm_region_spec blk_regions[2] = {
 	{ 0x100000000ull, 0x00080000ull },
 };
 
-struct cur {
-	const uint8_t *p;
-	size_t n, off;
-};
-
 struct bstate {
 	struct sess *x;
-	struct cur f;
+	struct fin f;
 	struct vblk_drv blk;
 	struct vdrv_config cfg;
 	uint64_t cap;
@@ -80,46 +74,6 @@ struct bstate {
 	uint8_t in[DATA_MAX + 8];
 	uint8_t io[8 * SECT];
 };
-
-static uint8_t u8(struct cur *c)
-{
-	return c->off < c->n ? c->p[c->off++] : 0;
-}
-
-static uint16_t u16(struct cur *c)
-{
-	uint16_t lo = u8(c);
-
-	return (uint16_t)(lo | (uint16_t)u8(c) << 8);
-}
-
-static uint32_t u32(struct cur *c)
-{
-	uint32_t lo = u16(c);
-
-	return lo | (uint32_t)u16(c) << 16;
-}
-
-static uint64_t u64(struct cur *c)
-{
-	uint64_t lo = u32(c);
-
-	return lo | (uint64_t)u32(c) << 32;
-}
-
-static void st32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void st64(uint8_t *p, uint64_t v)
-{
-	st32(p, (uint32_t)v);
-	st32(p + 4, (uint32_t)(v >> 32));
-}
 
 static bool violated(const struct bstate *b)
 {
@@ -228,7 +182,7 @@ static void reset_and_check(struct bstate *b, uint32_t segments)
 			    "the device could not be initialized again after a reset");
 		return;
 	}
-	sector = b->cap ? u8(&b->f) % b->cap : 0;
+	sector = b->cap ? fin_u8(&b->f) % b->cap : 0;
 	rc = vblk_drv_read(&b->blk, 0, sector, b->io, 1);
 	if (rc != VIRTIO_BLK_S_OK) {
 		rp_classify_findings(b->x, "reset");
@@ -242,13 +196,13 @@ static void reset_and_check(struct bstate *b, uint32_t segments)
 
 static void drv_read_write(struct bstate *b, bool write)
 {
-	uint64_t sector = u8(&b->f) % (b->cap + 2);
-	uint32_t n = u8(&b->f) % 9, i;
-	uint16_t q = (uint16_t)(u8(&b->f) % b->nq);
+	uint64_t sector = fin_u8(&b->f) % (b->cap + 2);
+	uint32_t n = fin_u8(&b->f) % 9, i;
+	uint16_t q = (uint16_t)(fin_u8(&b->f) % b->nq);
 	uint32_t f0 = vdrv_findings(b->x->p.drv)->count;
 	int rc;
 
-	b->blk.seg_state = u8(&b->f);
+	b->blk.seg_state = fin_u8(&b->f);
 	if (write) {
 		for (i = 0; i < n * SECT; i++)
 			b->io[i] = (uint8_t)(i * 13u + sector + n);
@@ -266,55 +220,6 @@ static void drv_read_write(struct bstate *b, bool write)
 	if (rc > VIRTIO_BLK_S_UNSUPP)
 		rp_classify(b->x, RC_VIOLATION, CL_DEV_BLK_OP, "%s of %u sectors at %llu: status %d",
 			    write ? "write" : "read", n, (unsigned long long)sector, rc);
-}
-
-static uint64_t pick_sector(struct bstate *b)
-{
-	uint8_t m = u8(&b->f);
-
-	switch (m & 7) {
-	case 0: case 1: case 2:
-		return (uint64_t)(m >> 3) % (b->cap + 1);
-	case 3:
-		return b->cap - (m >> 3) % 3;
-	case 4:
-		return b->cap + (m >> 3);
-	case 5:
-		return UINT64_MAX - (m >> 3);
-	case 6:
-		return (1ull << 55) + (m >> 3);
-	default:
-		return u64(&b->f);
-	}
-}
-
-static uint32_t pick_len(struct bstate *b)
-{
-	uint8_t m = u8(&b->f);
-
-	switch (m & 3) {
-	case 0: case 1:
-		/* the fuzzer's capacity is at most 64 sectors: keep its lengths */
-		return (uint32_t)((m >> 2) % ((b->cap < 64 ? b->cap : 64) + 3)) * SECT;
-	case 2:
-		return (uint32_t)(m >> 2) % 8 * SECT;
-	default:
-		return (uint32_t)u16(&b->f) % DATA_MAX;
-	}
-}
-
-static void pick_cuts(struct bstate *b, uint32_t len, uint32_t *cuts, unsigned *n)
-{
-	unsigned k = u8(&b->f) % (MAX_CUTS + 1), i;
-	uint32_t prev = 0;
-
-	for (i = 0; i < k; i++) {
-		uint32_t span = len - prev;
-
-		cuts[i] = prev + (span ? (uint32_t)(u16(&b->f) % (span + 1)) : 0);
-		prev = cuts[i];
-	}
-	*n = k;
 }
 
 /* The memory oracle of one request: only its buffer and its queue's rings
@@ -339,105 +244,26 @@ static void request_writes(struct bstate *b, uint16_t q, uint32_t out_len, uint3
 
 static void raw_request(struct bstate *b)
 {
-	static const uint32_t types[12] = {
-		VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID,
-		VIRTIO_BLK_T_GET_LIFETIME, VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_WRITE_ZEROES,
-		VIRTIO_BLK_T_SECURE_ERASE, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_IN,
-		VIRTIO_BLK_T_OUT,
-	};
-	struct cur *f = &b->f;
-	uint8_t tb = u8(f), shape = u8(f);
-	uint32_t type = (tb & 15) < 12 ? types[tb & 15] : u32(f);
-	uint32_t reserved = (tb & 0x10) ? u32(f) : 0;
-	uint64_t sector = pick_sector(b), seg_sector[SEGS_MAX];
-	uint32_t data_out = 0, data_in = 0, hdr_len = 16, in_len, out_len, seg_num[SEGS_MAX];
-	uint32_t seg_flags[SEGS_MAX], out_cuts[MAX_CUTS], in_cuts[MAX_CUTS], i;
-	unsigned nseg = 0, n_out_cuts, n_in_cuts;
+	struct blk_req q;
+	uint32_t i;
 	uint32_t f0 = vdrv_findings(b->x->p.drv)->count;
-	bool no_status = false;
 	struct vblk_raw r;
 	struct vblk_raw_result res;
 	int rc;
 
-	if (type == VIRTIO_BLK_T_FLUSH && !(tb & 0x20))
-		sector = 0;
-	switch (type) {
-	case VIRTIO_BLK_T_IN:
-		data_in = pick_len(b);
-		break;
-	case VIRTIO_BLK_T_OUT:
-		data_out = pick_len(b);
-		break;
-	case VIRTIO_BLK_T_GET_ID:
-		data_in = (tb & 0x40) ? u8(f) % 40 : 20;
-		break;
-	case VIRTIO_BLK_T_GET_LIFETIME:
-		data_in = (tb & 0x40) ? u8(f) % 16 : 6;
-		break;
-	case VIRTIO_BLK_T_DISCARD:
-	case VIRTIO_BLK_T_WRITE_ZEROES:
-	case VIRTIO_BLK_T_SECURE_ERASE:
-		nseg = u8(f) % (SEGS_MAX + 1);
-		for (i = 0; i < nseg; i++) {
-			uint8_t fm = u8(f);
-
-			seg_sector[i] = pick_sector(b);
-			seg_num[i] = (fm & 0x80) ? u32(f) : u8(f) % ((b->cap < 64 ? b->cap : 64) + 2);
-			seg_flags[i] = (fm & 3) == 3 ? u32(f) : (fm & 1);
-		}
-		data_out = nseg * 16u;
-		if ((tb & 0x40) && data_out)
-			data_out -= 1 + u8(f) % 15;
-		break;
-	default:
-		break;
-	}
-	if (shape & 0x01) {
-		uint32_t extra = pick_len(b) % 2048;
-
-		if (shape & 0x02)
-			data_in += extra;
-		else
-			data_out += extra;
-	}
-	if (data_out > DATA_MAX)
-		data_out = DATA_MAX;
-	if (data_in > DATA_MAX)
-		data_in = DATA_MAX;
-	if ((shape & 0x0c) == 0x0c) {
-		if (shape & 0x10) {
-			hdr_len = u8(f) % 16;
-			data_out = 0;
-		} else {
-			no_status = true;
-			data_in = 0;
-		}
-	}
-	out_len = hdr_len + data_out;
-	in_len = no_status ? 0 : data_in + 1;
-
-	st32(b->out, type);
-	st32(b->out + 4, reserved);
-	st64(b->out + 8, sector);
-	for (i = 0; i < data_out; i++)
-		b->out[16 + i] = (uint8_t)(i * 37u + tb + shape + (i >> 9));
-	for (i = 0; i < nseg && 16u * (i + 1) <= data_out; i++) {
-		st64(b->out + 16 + 16 * i, seg_sector[i]);
-		st32(b->out + 24 + 16 * i, seg_num[i]);
-		st32(b->out + 28 + 16 * i, seg_flags[i]);
-	}
-	pick_cuts(b, out_len, out_cuts, &n_out_cuts);
-	pick_cuts(b, in_len, in_cuts, &n_in_cuts);
+	/* the fuzzer's decoder, with its lengths whatever the disk's size */
+	blk_req_decode(&b->f, b->cap, b->cap < BLK_REQ_CAP_MAX ? b->cap : BLK_REQ_CAP_MAX, &q,
+		       b->out);
 
 	memset(&r, 0, sizeof(r));
-	r.queue = (uint16_t)((shape >> 5) % b->nq);
+	r.queue = (uint16_t)((q.shape >> 5) % b->nq);
 	r.out = b->out;
-	r.out_len = out_len;
-	r.in_len = in_len;
-	r.out_cuts = out_cuts;
-	r.n_out_cuts = n_out_cuts;
-	r.in_cuts = in_cuts;
-	r.n_in_cuts = n_in_cuts;
+	r.out_len = q.out_len;
+	r.in_len = q.in_len;
+	r.out_cuts = q.out_cuts;
+	r.n_out_cuts = q.n_out_cuts;
+	r.in_cuts = q.in_cuts;
+	r.n_in_cuts = q.n_in_cuts;
 	if (rp_snapshot(b->x)) {
 		rp_classify(b->x, RC_CRASHED, NULL, "out of memory for the snapshot");
 		return;
@@ -446,29 +272,29 @@ static void raw_request(struct bstate *b)
 	rc = vblk_drv_submit_raw(&b->blk, &r, b->in, &res);
 	if (rc < 0)
 		return; /* not posted: too many descriptors */
-	request_writes(b, r.queue, out_len, in_len);
+	request_writes(b, r.queue, q.out_len, q.in_len);
 	driver_findings(b, f0);
 	/* whatever it did to the disk in these sectors is no longer known */
-	if (type == VIRTIO_BLK_T_OUT && (rc != 1 || res.status != VIRTIO_BLK_S_OK ||
-					 data_out % SECT || out_len != 16 + data_out))
-		forget(b, sector, data_out / SECT + 1);
-	else if (type == VIRTIO_BLK_T_OUT)
-		learn(b, sector, b->out + 16, data_out / SECT);
-	for (i = 0; i < nseg; i++)
-		forget(b, seg_sector[i], seg_num[i]);
+	if (q.type == VIRTIO_BLK_T_OUT && (rc != 1 || res.status != VIRTIO_BLK_S_OK ||
+					 q.data_out % SECT || q.out_len != 16 + q.data_out))
+		forget(b, q.sector, q.data_out / SECT + 1);
+	else if (q.type == VIRTIO_BLK_T_OUT)
+		learn(b, q.sector, b->out + 16, q.data_out / SECT);
+	for (i = 0; i < q.nseg; i++)
+		forget(b, q.segs[i].sector, q.segs[i].num);
 	if (rc == 0)
 		return; /* left unused: the loop resets */
-	if (res.used_len > in_len)
+	if (res.used_len > q.in_len)
 		rp_classify(b->x, RC_VIOLATION, CL_DEV_USED,
-			    "type %u request: used len %u, but only %u bytes were writable", type,
-			    res.used_len, in_len);
-	if (in_len && res.status > VIRTIO_BLK_S_UNSUPP)
+			    "type %u request: used len %u, but only %u bytes were writable", q.type,
+			    res.used_len, q.in_len);
+	if (q.in_len && res.status > VIRTIO_BLK_S_UNSUPP)
 		rp_classify(b->x, RC_VIOLATION, CL_DEV_BLK_OP,
 			    "type %u request answered with status byte %u (not OK, IOERR or UNSUPP)",
-			    type, res.status);
-	if (type == VIRTIO_BLK_T_IN && res.status == VIRTIO_BLK_S_OK && in_len > 1 &&
-	    n_in_cuts == 0 && data_in % SECT == 0 && out_len == 16)
-		compare(b, sector, b->in, data_in / SECT, "a raw IN request");
+			    q.type, res.status);
+	if (q.type == VIRTIO_BLK_T_IN && res.status == VIRTIO_BLK_S_OK && q.in_len > 1 &&
+	    q.n_in_cuts == 0 && q.data_in % SECT == 0 && q.out_len == 16)
+		compare(b, q.sector, b->in, q.data_in / SECT, "a raw IN request");
 }
 
 /* ------------------------------------------------------------ the input */
@@ -484,25 +310,25 @@ void rp_replay_blk(struct sess *x, const uint8_t *data, size_t n)
 
 	memset(&b, 0, sizeof(b));
 	b.x = x;
-	b.f = (struct cur){ data, n, 0 };
+	b.f = (struct fin){ data, n, 0 };
 	if (rp_dev_type(x) != VIRTIO_ID_BLOCK) {
 		rp_classify(x, RC_VIOLATION, NULL, "fuzz_blk_request needs a blk device; the target's "
 			    "device ID is %d", rp_dev_type(x));
 		return;
 	}
 	/* the header: what configures the model is read and set aside */
-	b0 = u8(&b.f);
+	b0 = fin_u8(&b.f);
 	segments = 1 + ((b0 >> 3) & 7);
-	(void)u8(&b.f);            /* capacity */
-	(void)u16(&b.f);           /* offered features */
-	no_want = u16(&b.f);
+	(void)fin_u8(&b.f);            /* capacity */
+	(void)fin_u16(&b.f);           /* offered features */
+	no_want = fin_u16(&b.f);
 	for (i = 0; i < 7; i++)    /* limits, num_queues */
-		(void)u8(&b.f);
-	slen = u8(&b.f) % 21;
+		(void)fin_u8(&b.f);
+	slen = fin_u8(&b.f) % 21;
 	for (i = 0; i < slen; i++) /* serial */
-		(void)u8(&b.f);
+		(void)fin_u8(&b.f);
 	for (i = 0; i < 3; i++)    /* lifetime */
-		(void)u16(&b.f);
+		(void)fin_u16(&b.f);
 	for (i = 0; i < sizeof(want_bits) / sizeof(want_bits[0]); i++)
 		if (!(no_want & (1u << i)))
 			want |= VIRTIO_BIT(want_bits[i]);
@@ -535,7 +361,7 @@ void rp_replay_blk(struct sess *x, const uint8_t *data, size_t n)
 		return;
 	}
 	while (b.f.off < b.f.n && ops++ < MAX_OPS && !violated(&b)) {
-		uint8_t op = u8(&b.f) % 16;
+		uint8_t op = fin_u8(&b.f) % 16;
 
 		if (needs_reset(&b)) {
 			b.refusals++;
@@ -553,7 +379,7 @@ void rp_replay_blk(struct sess *x, const uint8_t *data, size_t n)
 			break;
 		case 11: {
 			uint32_t f0 = vdrv_findings(x->p.drv)->count;
-			int rc = vblk_drv_flush(&b.blk, (uint16_t)(u8(&b.f) % b.nq));
+			int rc = vblk_drv_flush(&b.blk, (uint16_t)(fin_u8(&b.f) % b.nq));
 
 			driver_findings(&b, f0);
 			if (rc > VIRTIO_BLK_S_UNSUPP)
@@ -566,8 +392,8 @@ void rp_replay_blk(struct sess *x, const uint8_t *data, size_t n)
 			break;
 		case 13:
 			/* a backing poke of the model: nothing to poke on a target */
-			(void)u8(&b.f);
-			(void)u8(&b.f);
+			(void)fin_u8(&b.f);
+			(void)fin_u8(&b.f);
 			break;
 		default:
 			raw_request(&b);

@@ -58,6 +58,7 @@
 #include "blk.h"
 #include "blk_drv.h"
 #include "devices.h"
+#include "blk_req_input.h"
 #include "oracle.h"
 #include "vc_pair.h"
 #include "vdev_core.h"
@@ -68,14 +69,13 @@
 
 #define HARNESS "harness:fuzz_blk_request"
 
-#define SECT 512u
-#define CAP_MAX 64u
+#define SECT BLK_REQ_SECT
+#define CAP_MAX BLK_REQ_CAP_MAX
 #define DISK_MAX (CAP_MAX * SECT)
-#define DATA_MAX ((CAP_MAX + 8u) * SECT)
-#define SEGS_MAX 8u
+#define DATA_MAX BLK_REQ_DATA_MAX
+#define SEGS_MAX BLK_REQ_SEGS_MAX
 #define MAX_OPS 48
 #define MAX_RESETS 4
-#define MAX_CUTS 4
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -210,55 +210,6 @@ static void reset_and_check(struct fin *f)
 
 /* ------------------------------------------------------------ raw request */
 
-static uint64_t pick_sector(struct fin *f)
-{
-	uint8_t m = fin_u8(f);
-
-	switch (m & 7) {
-	case 0: case 1: case 2:
-		return (uint64_t)(m >> 3) % (S.cap + 1);
-	case 3:
-		return S.cap - (m >> 3) % 3; /* 0..2 below capacity, maybe 0 */
-	case 4:
-		return S.cap + (m >> 3);
-	case 5:
-		return UINT64_MAX - (m >> 3);
-	case 6:
-		return (1ull << 55) + (m >> 3); /* sector * 512 overflows */
-	default:
-		return fin_u64(f);
-	}
-}
-
-static uint32_t pick_len(struct fin *f)
-{
-	uint8_t m = fin_u8(f);
-
-	switch (m & 3) {
-	case 0: case 1:
-		return (uint32_t)((m >> 2) % (S.cap + 3)) * SECT;
-	case 2:
-		return (uint32_t)(m >> 2) % 8 * SECT;
-	default:
-		return (uint32_t)fin_u16(f) % DATA_MAX;
-	}
-}
-
-static void pick_cuts(struct fin *f, uint32_t len, uint32_t *cuts, unsigned *n)
-{
-	unsigned k = fin_u8(f) % (MAX_CUTS + 1), i;
-	uint32_t prev = 0;
-
-	for (i = 0; i < k; i++) {
-		uint32_t span = len - prev, c;
-
-		c = prev + (span ? (uint32_t)(fin_u16(f) % (span + 1)) : 0);
-		cuts[i] = c;
-		prev = c;
-	}
-	*n = k;
-}
-
 struct seg {
 	uint64_t sector;
 	uint32_t num, flags;
@@ -266,117 +217,34 @@ struct seg {
 
 static void raw_request(struct fin *f)
 {
-	static const uint32_t types[12] = {
-		VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID,
-		VIRTIO_BLK_T_GET_LIFETIME, VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_WRITE_ZEROES,
-		VIRTIO_BLK_T_SECURE_ERASE, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_IN,
-		VIRTIO_BLK_T_OUT,
-	};
-	uint8_t tb = fin_u8(f), shape = fin_u8(f);
-	uint32_t type = (tb & 15) < 12 ? types[tb & 15] : fin_u32(f);
-	uint32_t reserved = (tb & 0x10) ? fin_u32(f) : 0;
-	uint64_t sector = pick_sector(f);
-	uint32_t data_out = 0, data_in = 0, hdr_len = 16, in_len, out_len;
+	struct blk_req q;
+	uint8_t shape;
 	struct seg segs[SEGS_MAX];
-	unsigned nseg = 0, i;
-	bool no_status = false, malformed;
-	uint32_t out_cuts[MAX_CUTS], in_cuts[MAX_CUTS];
-	unsigned n_out_cuts, n_in_cuts;
-	struct virtio_blk_req_hdr h;
+	unsigned nseg, i;
+	bool malformed;
 	struct vblk_raw r;
 	struct vblk_raw_result res;
 	uint64_t bw0 = stats()->backing_bytes_written, fd0 = dev_findings_total();
 	uint64_t malformed0 = stats()->malformed;
 	int rc;
 
-	if (type == VIRTIO_BLK_T_FLUSH && !(tb & 0x20))
-		sector = 0;
-	/* data: the natural direction of the type, or the other one */
-	switch (type) {
-	case VIRTIO_BLK_T_IN:
-		data_in = pick_len(f);
-		break;
-	case VIRTIO_BLK_T_OUT:
-		data_out = pick_len(f);
-		break;
-	case VIRTIO_BLK_T_GET_ID:
-		data_in = (tb & 0x40) ? fin_u8(f) % 40 : VIRTIO_BLK_ID_BYTES;
-		break;
-	case VIRTIO_BLK_T_GET_LIFETIME:
-		data_in = (tb & 0x40) ? fin_u8(f) % 16 : (uint32_t)sizeof(struct virtio_blk_lifetime);
-		break;
-	case VIRTIO_BLK_T_DISCARD:
-	case VIRTIO_BLK_T_WRITE_ZEROES:
-	case VIRTIO_BLK_T_SECURE_ERASE:
-		nseg = fin_u8(f) % (SEGS_MAX + 1);
-		for (i = 0; i < nseg; i++) {
-			uint8_t fm = fin_u8(f);
-
-			segs[i].sector = pick_sector(f);
-			segs[i].num = (fm & 0x80) ? fin_u32(f) : fin_u8(f) % (S.cap + 2);
-			segs[i].flags = (fm & 3) == 3 ? fin_u32(f) : (fm & 1);
-		}
-		data_out = nseg * 16u;
-		if ((tb & 0x40) && data_out)
-			data_out -= 1 + fin_u8(f) % 15; /* not a whole segment */
-		break;
-	default:
-		break;
-	}
-	if (shape & 0x01) { /* data in the other direction too */
-		uint32_t extra = pick_len(f) % 2048;
-
-		if (shape & 0x02)
-			data_in += extra;
-		else
-			data_out += extra;
-	}
-	if (data_out > DATA_MAX)
-		data_out = DATA_MAX;
-	if (data_in > DATA_MAX)
-		data_in = DATA_MAX;
-	if ((shape & 0x0c) == 0x0c) { /* malformed framing */
-		if (shape & 0x10) {
-			hdr_len = fin_u8(f) % 16;
-			data_out = 0;
-		} else {
-			no_status = true;
-			data_in = 0;
-		}
-	}
-	out_len = hdr_len + data_out;
-	in_len = no_status ? 0 : data_in + 1;
-	malformed = out_len < 16 || in_len == 0;
-
-	h.type = cpu_to_le32(type);
-	h.reserved = cpu_to_le32(reserved);
-	h.sector = cpu_to_le64(sector);
-	memcpy(out_buf, &h, 16);
-	for (i = 0; i < data_out; i++)
-		out_buf[16 + i] = (uint8_t)(i * 37u + tb + shape + (i >> 9));
-	for (i = 0; i < nseg && 16u * (i + 1) <= data_out; i++) {
-		struct virtio_blk_discard_write_zeroes s = {
-			.sector = cpu_to_le64(segs[i].sector),
-			.num_sectors = cpu_to_le32(segs[i].num),
-			.flags = cpu_to_le32(segs[i].flags),
-		};
-
-		memcpy(out_buf + 16 + 16 * i, &s, 16);
-	}
-	pick_cuts(f, out_len, out_cuts, &n_out_cuts);
-	pick_cuts(f, in_len, in_cuts, &n_in_cuts);
+	/* the request as fuzz/blk_req_input.c decodes it (replay decodes it
+	 * with the same code) */
+	blk_req_decode(f, S.cap, S.cap, &q, out_buf);
+	shape = q.shape;
+	malformed = blk_req_malformed(&q);
 
 	memset(&r, 0, sizeof(r));
 	r.queue = (uint16_t)((shape >> 5) % (blk.num_queues ? blk.num_queues : 1));
 	r.indirect = (shape & 0x80) && (S.neg & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
 	r.out = out_buf;
-	r.out_len = out_len;
-	r.in_len = in_len;
-	r.out_cuts = out_cuts;
-	r.n_out_cuts = n_out_cuts;
-	r.in_cuts = in_cuts;
-	r.n_in_cuts = n_in_cuts;
-	memset(in_buf, 0, in_len);
+	r.out_len = q.out_len;
+	r.in_len = q.in_len;
+	r.out_cuts = q.out_cuts;
+	r.n_out_cuts = q.n_out_cuts;
+	r.in_cuts = q.in_cuts;
+	r.n_in_cuts = q.n_in_cuts;
+	memset(in_buf, 0, q.in_len);
 	rc = vblk_drv_submit_raw(&blk, &r, in_buf, &res);
 
 	if (rc < 0) {
@@ -396,10 +264,10 @@ static void raw_request(struct fin *f)
 		 * byte: nothing the device can answer */
 		ORACLE(rc == 0, CL_DRV_BLK_OP,
 		       "malformed request (%u readable, %u writable bytes) was answered: status "
-		       "%u, used len %u", out_len, in_len, res.status, res.used_len);
+		       "%u, used len %u", q.out_len, q.in_len, res.status, res.used_len);
 		ORACLE(st & VIRTIO_STATUS_DEVICE_NEEDS_RESET, CL_DEV_STATUS,
 		       "malformed request (%u readable, %u writable bytes) without "
-		       "DEVICE_NEEDS_RESET (status 0x%02x)", out_len, in_len, st);
+		       "DEVICE_NEEDS_RESET (status 0x%02x)", q.out_len, q.in_len, st);
 		ORACLE(dev_findings_total() > fd0 &&
 			       vc_findings_find(vdev_findings(pr.core), CL_DRV_BLK_OP) >= 0,
 		       CL_DRV_BLK_OP, "malformed request without a recorded %s finding",
@@ -415,19 +283,19 @@ static void raw_request(struct fin *f)
 	}
 	ORACLE(rc == 1, CL_DEV_BLK_OP,
 	       "well-framed request (type %u, %u readable, %u writable bytes) not answered; "
-	       "status 0x%02x, last finding: %s", type, out_len, in_len, vdev_status(pr.core),
+	       "status 0x%02x, last finding: %s", q.type, q.out_len, q.in_len, vdev_status(pr.core),
 	       last_dev_finding());
 	ORACLE(dev_findings_total() == fd0, CL_DEV_BLK_OP,
-	       "well-framed request (type %u) produced a device finding: %s", type,
+	       "well-framed request (type %u) produced a device finding: %s", q.type,
 	       last_dev_finding());
 	/* the used len: never beyond the writable bytes, covers the status byte */
-	ORACLE(res.used_len <= in_len, CL_DEV_USED,
-	       "type %u: used len %u exceeds the %u writable bytes", type, res.used_len, in_len);
-	ORACLE(res.used_len >= in_len, CL_DEV_BLK_OP,
-	       "type %u: used len %u does not cover the status byte (%u writable bytes)", type,
-	       res.used_len, in_len);
+	ORACLE(res.used_len <= q.in_len, CL_DEV_USED,
+	       "type %u: used len %u exceeds the %u writable bytes", q.type, res.used_len, q.in_len);
+	ORACLE(res.used_len >= q.in_len, CL_DEV_BLK_OP,
+	       "type %u: used len %u does not cover the status byte (%u writable bytes)", q.type,
+	       res.used_len, q.in_len);
 	ORACLE(res.status <= VIRTIO_BLK_S_UNSUPP, CL_DEV_BLK_OP,
-	       "type %u: status byte %u is not OK, IOERR or UNSUPP", type, res.status);
+	       "type %u: status byte %u is not OK, IOERR or UNSUPP", q.type, res.status);
 
 	/* what the spec makes of the request */
 	{
@@ -436,47 +304,47 @@ static void raw_request(struct fin *f)
 		bool must_ok = false, must_fail = false;
 		uint64_t wrote = 0;  /* bytes an OK answer writes */
 
-		switch (type) {
+		switch (q.type) {
 		case VIRTIO_BLK_T_IN:
-			if (!in_range(sector, data_in / SECT + (data_in % SECT != 0)))
+			if (!in_range(q.sector, q.data_in / SECT + (q.data_in % SECT != 0)))
 				must_fail = true;
-			else if (data_out == 0 && data_in % SECT == 0)
+			else if (q.data_out == 0 && q.data_in % SECT == 0)
 				must_ok = true;
 			if (st == VIRTIO_BLK_S_OK) {
-				ORACLE(data_out == 0 && data_in % SECT == 0 &&
-					       in_range(sector, data_in / SECT), CL_DEV_BLK_OP,
+				ORACLE(q.data_out == 0 && q.data_in % SECT == 0 &&
+					       in_range(q.sector, q.data_in / SECT), CL_DEV_BLK_OP,
 				       "IN at %llu of %u bytes (%u readable data) completed OK",
-				       (unsigned long long)sector, data_in, data_out);
-				ORACLE(memcmp(in_buf, shadow + sector * SECT, data_in) == 0,
+				       (unsigned long long)q.sector, q.data_in, q.data_out);
+				ORACLE(memcmp(in_buf, shadow + q.sector * SECT, q.data_in) == 0,
 				       CL_DEV_BLK_OP,
 				       "IN at sector %llu of %u bytes returned bytes the disk does "
-				       "not hold", (unsigned long long)sector, data_in);
+				       "not hold", (unsigned long long)q.sector, q.data_in);
 			}
 			break;
 		case VIRTIO_BLK_T_OUT:
 			if (S.ro)
 				want = VIRTIO_BLK_S_IOERR;
-			else if (!in_range(sector, data_out / SECT + (data_out % SECT != 0)))
+			else if (!in_range(q.sector, q.data_out / SECT + (q.data_out % SECT != 0)))
 				must_fail = true;
-			else if (data_in == 0 && data_out % SECT == 0)
+			else if (q.data_in == 0 && q.data_out % SECT == 0)
 				must_ok = true;
 			if (st == VIRTIO_BLK_S_OK) {
-				ORACLE(!S.ro && data_in == 0 && data_out % SECT == 0 &&
-					       in_range(sector, data_out / SECT), CL_DEV_BLK_OP,
+				ORACLE(!S.ro && q.data_in == 0 && q.data_out % SECT == 0 &&
+					       in_range(q.sector, q.data_out / SECT), CL_DEV_BLK_OP,
 				       "OUT at %llu of %u bytes (%u writable data, ro %d) completed OK",
-				       (unsigned long long)sector, data_out, data_in, S.ro);
-				memcpy(shadow + sector * SECT, out_buf + 16, data_out);
-				wrote = data_out;
+				       (unsigned long long)q.sector, q.data_out, q.data_in, S.ro);
+				memcpy(shadow + q.sector * SECT, out_buf + 16, q.data_out);
+				wrote = q.data_out;
 			}
 			break;
 		case VIRTIO_BLK_T_FLUSH:
 			if (!negotiated(VIRTIO_BLK_F_FLUSH))
 				must_fail = true;
-			else if (sector == 0 && data_out == 0 && data_in == 0)
+			else if (q.sector == 0 && q.data_out == 0 && q.data_in == 0)
 				must_ok = true;
 			break;
 		case VIRTIO_BLK_T_GET_ID:
-			if (data_out == 0 && data_in == VIRTIO_BLK_ID_BYTES) {
+			if (q.data_out == 0 && q.data_in == VIRTIO_BLK_ID_BYTES) {
 				must_ok = true;
 				if (st == VIRTIO_BLK_S_OK)
 					ORACLE(memcmp(in_buf, S.serial, VIRTIO_BLK_ID_BYTES) == 0,
@@ -486,7 +354,7 @@ static void raw_request(struct fin *f)
 		case VIRTIO_BLK_T_GET_LIFETIME:
 			if (!negotiated(VIRTIO_BLK_F_LIFETIME)) {
 				must_fail = true;
-			} else if (data_out == 0 && data_in == 6) {
+			} else if (q.data_out == 0 && q.data_in == 6) {
 				must_ok = true;
 				if (st == VIRTIO_BLK_S_OK)
 					for (i = 0; i < 3; i++)
@@ -500,15 +368,15 @@ static void raw_request(struct fin *f)
 		case VIRTIO_BLK_T_DISCARD:
 		case VIRTIO_BLK_T_WRITE_ZEROES:
 		case VIRTIO_BLK_T_SECURE_ERASE: {
-			unsigned k = type == VIRTIO_BLK_T_DISCARD ? 0 :
-				     type == VIRTIO_BLK_T_WRITE_ZEROES ? 1 : 2;
+			unsigned k = q.type == VIRTIO_BLK_T_DISCARD ? 0 :
+				     q.type == VIRTIO_BLK_T_WRITE_ZEROES ? 1 : 2;
 			static const unsigned fbit[3] = { VIRTIO_BLK_F_DISCARD,
 							  VIRTIO_BLK_F_WRITE_ZEROES,
 							  VIRTIO_BLK_F_SECURE_ERASE };
 			/* the segments as the device sees them: decoded from the bytes
 			 * sent, not from what this file meant to send */
-			uint32_t nsent = data_out % 16 == 0 ? data_out / 16 : 0;
-			bool framed = data_in == 0 && nsent && nsent <= S.max_seg[k];
+			uint32_t nsent = q.data_out % 16 == 0 ? q.data_out / 16 : 0;
+			bool framed = q.data_in == 0 && nsent && nsent <= S.max_seg[k];
 			bool bad_flags = false, ranges_ok = true;
 
 			if (framed)
@@ -528,7 +396,7 @@ static void raw_request(struct fin *f)
 			for (i = 0; i < nseg; i++) {
 				if (segs[i].flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
 					bad_flags = true;
-				if (type == VIRTIO_BLK_T_DISCARD &&
+				if (q.type == VIRTIO_BLK_T_DISCARD &&
 				    (segs[i].flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP))
 					bad_flags = true;
 				if (segs[i].num > S.max_sect[k] || !in_range(segs[i].sector, segs[i].num))
@@ -546,8 +414,8 @@ static void raw_request(struct fin *f)
 			if (st == VIRTIO_BLK_S_OK) {
 				ORACLE(framed && !bad_flags && !S.ro && ranges_ok, CL_DEV_BLK_OP,
 				       "range request type %u (%u segments, %u data bytes, %u writable, "
-				       "flags ok %d, ranges ok %d, ro %d) completed OK", type, nseg,
-				       data_out, data_in, !bad_flags, ranges_ok, S.ro);
+				       "flags ok %d, ranges ok %d, ro %d) completed OK", q.type, nseg,
+				       q.data_out, q.data_in, !bad_flags, ranges_ok, S.ro);
 				for (i = 0; i < nseg; i++) {
 					memset(shadow + segs[i].sector * SECT, 0,
 					       (size_t)segs[i].num * SECT);
@@ -562,20 +430,20 @@ static void raw_request(struct fin *f)
 		}
 		if (want >= 0)
 			ORACLE(st == want, CL_DEV_BLK_OP,
-			       "type %u (ro %d): status %u, the spec requires %d", type, S.ro, st,
+			       "type %u (ro %d): status %u, the spec requires %d", q.type, S.ro, st,
 			       want);
 		if (must_fail)
 			ORACLE(st != VIRTIO_BLK_S_OK, CL_DEV_BLK_OP,
 			       "type %u at sector %llu (%u/%u data bytes) must fail, completed OK",
-			       type, (unsigned long long)sector, data_out, data_in);
+			       q.type, (unsigned long long)q.sector, q.data_out, q.data_in);
 		if (must_ok)
 			ORACLE(st == VIRTIO_BLK_S_OK, CL_DEV_BLK_OP,
 			       "valid type %u at sector %llu (%u readable, %u writable data bytes) "
-			       "completed with status %u", type, (unsigned long long)sector,
-			       data_out, data_in, st);
+			       "completed with status %u", q.type, (unsigned long long)q.sector,
+			       q.data_out, q.data_in, st);
 		ORACLE(stats()->backing_bytes_written == bw0 + wrote, CL_DEV_BLK_OP,
 		       "type %u status %u: backing bytes written grew by %llu, expected %llu",
-		       type, st, (unsigned long long)(stats()->backing_bytes_written - bw0),
+		       q.type, st, (unsigned long long)(stats()->backing_bytes_written - bw0),
 		       (unsigned long long)wrote);
 	}
 	check_backing("a raw request");
